@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
+
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+// newLogger builds the slog logger for stderr from --log-format, --quiet
+// and --verbose. Logs go through the display's writer so they never tear
+// the progress bar.
+func newLogger(w io.Writer, f *runFlags) (*slog.Logger, error) {
+	level := slog.LevelInfo
+	switch {
+	case f.quiet:
+		level = slog.LevelError
+	case f.verbose:
+		level = slog.LevelDebug
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch f.logFormat {
+	case "text", "":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, &usageError{fmt.Errorf("--log-format %q: want text or json", f.logFormat)}
+}
+
+// isTerminal reports whether w is a terminal: the bar is only for people.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// display shows progress: a bar on a terminal, or one log line every
+// --progress-interval otherwise (progressbar writes carriage returns and
+// fsyncs on every render, which would fill a cron log).
+type display struct {
+	log      *slog.Logger
+	interval time.Duration
+	quiet    bool
+
+	mu   sync.Mutex
+	last pipeline.Progress
+	bar  *progressbar.ProgressBar
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newDisplay(stderr io.Writer, f *runFlags, log *slog.Logger) *display {
+	d := &display{log: log, interval: f.progressInterval, quiet: f.quiet}
+	if !f.quiet && isTerminal(stderr) {
+		d.bar = progressbar.NewOptions64(-1,
+			progressbar.OptionSetWriter(stderr),
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionSetWidth(24),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionShowDescriptionAtLineEnd(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return d
+}
+
+// update receives progress from the pipeline; it must be quick.
+func (d *display) update(p pipeline.Progress) {
+	d.mu.Lock()
+	d.last = p
+	bar := d.bar
+	d.mu.Unlock()
+	if bar == nil {
+		return
+	}
+	if p.BytesTotal > 0 && bar.GetMax64() != p.BytesTotal {
+		bar.ChangeMax64(p.BytesTotal)
+	}
+	_ = bar.Set64(p.BytesRead)
+	bar.Describe(describe(p))
+}
+
+func describe(p pipeline.Progress) string {
+	s := fmt.Sprintf("%d rows (%d ok, %d failed) | in %s out %s tok | $%.4f", p.Done, p.OK, p.Failed, short(p.PromptTokens), short(p.CompletionTokens), p.CostUSD)
+	if p.Paused > 0 {
+		s += fmt.Sprintf(" | paused %.1fs: rate limit", p.Paused.Seconds())
+	}
+	return s
+}
+
+func short(n int64) string {
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.1fG", float64(n)/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", float64(n)/1e6)
+	case n >= 1e4:
+		return fmt.Sprintf("%.1fk", float64(n)/1e3)
+	}
+	return fmt.Sprint(n)
+}
+
+// start begins periodic progress lines when there is no bar.
+func (d *display) start(ctx context.Context) {
+	if d.bar != nil || d.quiet || d.interval <= 0 {
+		return
+	}
+	ctx, d.cancel = context.WithCancel(context.WithoutCancel(ctx))
+	d.done = make(chan struct{})
+	go func() {
+		defer close(d.done)
+		t := time.NewTicker(d.interval)
+		defer t.Stop()
+		start := time.Now()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.mu.Lock()
+				p := d.last
+				d.mu.Unlock()
+				el := time.Since(start)
+				d.log.Info("progress", "rows_done", p.Done, "ok", p.OK, "failed", p.Failed, "in_flight", p.InFlight,
+					"rows_per_s", fmt.Sprintf("%.1f", float64(p.Done-p.Reused)/el.Seconds()),
+					"prompt_tokens", p.PromptTokens, "completion_tokens", p.CompletionTokens,
+					"cost_usd", fmt.Sprintf("%.4f", p.CostUSD), "retries", p.Retries, "rate_limited", p.Throttled,
+					"paused_s", fmt.Sprintf("%.1f", p.Paused.Seconds()), "bytes_read", p.BytesRead, "bytes_total", p.BytesTotal)
+			}
+		}
+	}()
+}
+
+func (d *display) stop() {
+	if d.cancel != nil {
+		d.cancel()
+		<-d.done
+	}
+	if d.bar != nil {
+		_ = d.bar.Finish()
+	}
+}

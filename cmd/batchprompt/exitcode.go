@@ -1,0 +1,48 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+// Exit codes. When several apply, the most urgent wins:
+// 2 > 1 > 5 > 3 > 4 > 0.
+const (
+	exitOK          = 0 // every row OK
+	exitFatal       = 1 // needs a fix: bad key, unreadable input, --strict
+	exitUsage       = 2 // usage or configuration error
+	exitBudget      = 3 // stopped by the budget cap (resumable)
+	exitRowsFailed  = 4 // finished, but some rows failed
+	exitInterrupted = 5 // interrupted or stalled (resumable as is)
+)
+
+// exitCode is the one place that maps an outcome to the process's exit code.
+func exitCode(s pipeline.Summary, err error) int {
+	var ce *pipeline.ConfigError
+	var ue *usageError
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ue):
+		return exitUsage
+	case err != nil:
+		return exitFatal
+	}
+	switch s.Stop {
+	case pipeline.Failed:
+		return exitFatal
+	case pipeline.Interrupted, pipeline.Stalled:
+		return exitInterrupted
+	case pipeline.BudgetReached:
+		return exitBudget
+	}
+	if s.Failed > 0 {
+		return exitRowsFailed
+	}
+	return exitOK
+}
+
+// usageError is a mistake on the command line or in the job file.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+// buildJob turns the settled flags into a pipeline.Job. jobPath is the job
+// file, "" when none was given.
+func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, error) {
+	j := pipeline.Job{
+		Input: f.input, InputFormat: f.inputFormat, Outputs: f.outputs,
+		Template: f.template, PromptColumn: f.promptColumn, System: f.system,
+		Model: f.model, IDColumn: f.idColumn, Keep: f.keep, Limit: f.limit,
+		Strict: f.strict, State: f.state, Restart: f.restart, RetryFailed: f.retryFailed,
+	}
+	if f.templateFile != "" {
+		if f.template != "" {
+			return j, &usageError{fmt.Errorf("give --template or --template-file, not both")}
+		}
+		b, err := os.ReadFile(f.templateFile)
+		if err != nil {
+			return j, &usageError{fmt.Errorf("--template-file: %w", err)}
+		}
+		j.Template = strings.TrimRight(string(b), "\r\n")
+	}
+	if f.systemFile != "" {
+		if f.system != "" {
+			return j, &usageError{fmt.Errorf("give --system or --system-file, not both")}
+		}
+		b, err := os.ReadFile(f.systemFile)
+		if err != nil {
+			return j, &usageError{fmt.Errorf("--system-file: %w", err)}
+		}
+		j.System = strings.TrimRight(string(b), "\r\n")
+	}
+	switch d := f.csvDelimiter; {
+	case d == "":
+	case d == "tab" || d == `\t`:
+		j.CSVDelimiter = '\t'
+	case len([]rune(d)) == 1 && d != `"` && d != "\n" && d != "\r":
+		j.CSVDelimiter = []rune(d)[0]
+	default:
+		return j, &usageError{fmt.Errorf("--csv-delimiter %q: want one character other than a quote or newline", d)}
+	}
+	if fs.Changed("max-tokens") {
+		if f.maxTokens < 1 {
+			return j, &usageError{fmt.Errorf("--max-tokens %d: want at least 1", f.maxTokens)}
+		}
+		v := f.maxTokens
+		j.Params.MaxTokens = &v
+	}
+	if fs.Changed("temperature") {
+		if f.temperature < 0 || f.temperature > 2 {
+			return j, &usageError{fmt.Errorf("--temperature %g: want 0 to 2", f.temperature)}
+		}
+		v := f.temperature
+		j.Params.Temperature = &v
+	}
+	if fs.Changed("top-p") {
+		if f.topP < 0 || f.topP > 1 {
+			return j, &usageError{fmt.Errorf("--top-p %g: want 0 to 1", f.topP)}
+		}
+		v := f.topP
+		j.Params.TopP = &v
+	}
+	if fs.Changed("seed") {
+		v := f.seed
+		j.Params.Seed = &v
+	}
+	if len(f.stop) > 4 {
+		return j, &usageError{fmt.Errorf("--stop: at most 4 stop sequences, got %d", len(f.stop))}
+	}
+	j.Params.Stop = f.stop
+	if f.limit < 0 {
+		return j, &usageError{fmt.Errorf("--limit %d: want 0 (all rows) or more", f.limit)}
+	}
+	if j.State == "" {
+		j.State = defaultState(jobPath, f.outputs)
+	}
+	return j, nil
+}
+
+// defaultState is <job file or first output, without extension>.state.db.
+func defaultState(jobPath string, outputs []string) string {
+	base := jobPath
+	if base == "" && len(outputs) > 0 {
+		base = outputs[0]
+	}
+	if base == "" {
+		return ""
+	}
+	dir, name := filepath.Split(base)
+	if i := strings.Index(name, "."); i > 0 {
+		name = name[:i]
+	}
+	return filepath.Join(dir, name+".state.db")
+}
+
+// buildOptions settles the endpoint, key, pacing and prices.
+func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
+	o := pipeline.Options{
+		Concurrency: f.concurrency, Headroom: f.headroom, MaxAttempts: f.maxAttempts,
+		StallTimeout: f.stallTimeout, DrainTimeout: f.drainTimeout,
+		Limits: pipeline.Limits{RPM: f.rpm, TPM: f.tpm},
+	}
+	if f.concurrency < 1 {
+		return o, &usageError{fmt.Errorf("--concurrency %d: want at least 1", f.concurrency)}
+	}
+	if f.headroom < 0 || f.headroom >= 1 {
+		return o, &usageError{fmt.Errorf("--headroom %g: want a share from 0 to below 1, e.g. 0.02", f.headroom)}
+	}
+	prices := budget.DefaultPrices()
+	if f.prices != "" {
+		p, err := prices.WithOverrides(f.prices)
+		if err != nil {
+			return o, &usageError{err}
+		}
+		prices = p
+	}
+	o.Prices = prices
+	key, err := apiKey(f, env)
+	if err != nil {
+		return o, err
+	}
+	o.Endpoint = pipeline.Endpoint{
+		BaseURL: f.baseURL, APIKey: key, Azure: f.azure, AzureDeployment: f.azureDeployment,
+		AzureAPIVersion: f.azureAPIVersion, OrgID: f.orgID, ProjectID: f.projectID, Timeout: f.timeout,
+	}
+	if f.simulate {
+		return o, nil // the simulator's URL is filled in when it starts
+	}
+	u, err := url.Parse(f.baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return o, &usageError{fmt.Errorf("--base-url %q: want an http(s) URL such as https://api.openai.com/v1", f.baseURL)}
+	}
+	if key == "" && needsKey(u, f.azure) {
+		return o, &usageError{fmt.Errorf("no API key for %s: set OPENAI_API_KEY or give --api-key-file (or try --simulate)", u.Host)}
+	}
+	return o, nil
+}
+
+// needsKey: OpenAI and Azure always want a key; a local or self-hosted
+// OpenAI-compatible server often wants none.
+func needsKey(u *url.URL, azure bool) bool {
+	h := strings.ToLower(u.Hostname())
+	return azure || h == "api.openai.com" || strings.HasSuffix(h, ".openai.azure.com")
+}
+
+// apiKey reads the key from --api-key-file, else the environment. It is
+// never logged or echoed.
+func apiKey(f *runFlags, env Env) (string, error) {
+	if f.apiKeyFile != "" {
+		b, err := os.ReadFile(f.apiKeyFile)
+		if err != nil {
+			return "", &usageError{fmt.Errorf("--api-key-file: %w", err)}
+		}
+		k := strings.TrimSpace(string(b))
+		if k == "" {
+			return "", &usageError{fmt.Errorf("--api-key-file %s is empty", f.apiKeyFile)}
+		}
+		return k, nil
+	}
+	if f.azure {
+		if k, ok := env.Lookup("AZURE_OPENAI_API_KEY"); ok && k != "" {
+			return strings.TrimSpace(k), nil
+		}
+	}
+	k, _ := env.Lookup("OPENAI_API_KEY")
+	return strings.TrimSpace(k), nil
+}

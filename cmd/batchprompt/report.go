@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/batchprompt/batchprompt/internal/atomicfile"
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+// resumeCommand is the command line to run again, shell-quoted.
+func resumeCommand(args []string) string {
+	parts := []string{"batchprompt"}
+	for _, a := range args {
+		if a == "--restart" {
+			continue // resuming must not start over
+		}
+		parts = append(parts, shellQuote(a))
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_./=:,@%+", r))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func resumable(code int) bool { return code == exitInterrupted || code == exitBudget }
+
+// report prints the final summary on stderr.
+func report(w io.Writer, s pipeline.Summary, code int, args []string) {
+	el := s.Finished.Sub(s.Started)
+	fmt.Fprintf(w, "\n%s: %d rows: %d ok, %d failed, %d reused from the state database\n",
+		headline(s), s.Rows, s.OK, s.Failed, s.Reused)
+	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
+	fmt.Fprintf(w, "  cost:   $%.4f this run\n", s.CostUSD)
+	mins := el.Minutes()
+	if mins > 0 {
+		fmt.Fprintf(w, "  time:   %s; %d requests (%.0f/min), %d retries, %d rate-limited (429)\n",
+			el.Round(time.Millisecond), s.Requests, float64(s.Requests)/mins, s.Retries, s.Throttled)
+	}
+	if s.Limits.RPM > 0 || s.Limits.TPM > 0 {
+		fmt.Fprintf(w, "  limits: %.0f requests/min, %.0f tokens/min\n", s.Limits.RPM, s.Limits.TPM)
+	}
+	for i, k := range s.ErrorKinds {
+		if i == 5 {
+			fmt.Fprintf(w, "  … and %d more kinds of error\n", len(s.ErrorKinds)-5)
+			break
+		}
+		fmt.Fprintf(w, "  error %s × %d, e.g. %s\n", k.Kind, k.Count, k.Example)
+	}
+	for _, o := range s.Outputs {
+		fmt.Fprintf(w, "  wrote %s\n", o)
+	}
+	fmt.Fprintf(w, "  state: %s\n", s.State)
+	if s.Err != nil {
+		fmt.Fprintf(w, "  stopped: %v\n", s.Err)
+	}
+	if resumable(code) {
+		fmt.Fprintf(w, "  resume with: %s\n", resumeCommand(args))
+	}
+	fmt.Fprintf(w, "  exit code %d\n", code)
+}
+
+func headline(s pipeline.Summary) string {
+	switch s.Stop {
+	case pipeline.Completed:
+		if s.Failed > 0 {
+			return "done with errors"
+		}
+		return "done"
+	case pipeline.Interrupted:
+		return "interrupted"
+	case pipeline.Stalled:
+		return "stalled"
+	case pipeline.BudgetReached:
+		return "stopped by the budget cap"
+	}
+	return "failed"
+}
+
+// summaryJSON is the --summary file, for schedulers.
+type summaryJSON struct {
+	Status           string               `json:"status"`
+	ExitCode         int                  `json:"exit_code"`
+	Error            string               `json:"error,omitempty"`
+	Rows             int64                `json:"rows"`
+	OK               int64                `json:"ok"`
+	Failed           int64                `json:"failed"`
+	Reused           int64                `json:"reused"`
+	PromptTokens     int64                `json:"prompt_tokens"`
+	CachedTokens     int64                `json:"cached_tokens"`
+	CompletionTokens int64                `json:"completion_tokens"`
+	CostUSD          float64              `json:"cost_usd"`
+	Requests         int64                `json:"requests"`
+	Retries          int64                `json:"retries"`
+	RateLimited      int64                `json:"rate_limited"`
+	ElapsedSeconds   float64              `json:"elapsed_seconds"`
+	LimitRPM         float64              `json:"limit_rpm,omitempty"`
+	LimitTPM         float64              `json:"limit_tpm,omitempty"`
+	Errors           []pipeline.ErrorKind `json:"errors"`
+	Outputs          []string             `json:"outputs"`
+	State            string               `json:"state"`
+	Resume           string               `json:"resume_command,omitempty"`
+}
+
+func writeSummaryJSON(path string, s pipeline.Summary, code int, args []string) error {
+	out := summaryJSON{
+		Status: s.Stop.String(), ExitCode: code, Rows: s.Rows, OK: s.OK, Failed: s.Failed, Reused: s.Reused,
+		PromptTokens: s.PromptTokens, CachedTokens: s.CachedTokens, CompletionTokens: s.CompletionTokens,
+		CostUSD: s.CostUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
+		ElapsedSeconds: s.Finished.Sub(s.Started).Seconds(), LimitRPM: s.Limits.RPM, LimitTPM: s.Limits.TPM,
+		Errors: s.ErrorKinds, Outputs: s.Outputs, State: s.State,
+	}
+	if out.Errors == nil {
+		out.Errors = []pipeline.ErrorKind{}
+	}
+	if out.Outputs == nil {
+		out.Outputs = []string{}
+	}
+	if s.Err != nil {
+		out.Error = s.Err.Error()
+	}
+	if resumable(code) {
+		out.Resume = resumeCommand(args)
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	})
+}

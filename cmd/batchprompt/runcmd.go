@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/batchprompt/batchprompt/internal/simulator"
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+const runLong = `run sends one chat completion request per input row and writes one output
+row per input row, in input order, with the answer, token counts, cost and
+any error.
+
+Every setting is a flag, a key of the optional job file (snake_case:
+max_tokens), or an environment variable BATCHPROMPT_<FLAG> (BATCHPROMPT_MAX_TOKENS).
+Precedence: flags > BATCHPROMPT_* environment > job file > OPENAI_* environment
+(OPENAI_BASE_URL, OPENAI_ORG_ID, OPENAI_PROJECT_ID) > defaults. Relative paths
+in a job file are relative to the job file's folder. The API key comes only
+from OPENAI_API_KEY or --api-key-file, never from a job file.
+
+Every result is committed to the state database (--state) as it arrives. The
+outputs are written from it, whole, once every row has a result. If the run
+stops (Ctrl-C, a crash, a rate-limit stall), run the same command again: rows
+already answered are not sent again.
+
+Exit codes: 0 all rows OK; 1 fatal error (bad key, unreadable input, --strict);
+2 usage or configuration error; 3 stopped by the budget cap; 4 finished but
+some rows failed; 5 interrupted or stalled (rerun the same command to resume).`
+
+const runExample = `  # A trial run of 20 rows on the built-in simulator (no key needed):
+  batchprompt run examples/summarise/job.yaml --simulate --limit 20
+
+  # Everything on the command line:
+  batchprompt run -i reviews.csv -o summaries.csv -o summaries.jsonl \
+    --template 'Summarise in one sentence: {{.review}}' \
+    --id-column id --keep product --model gpt-4o-mini --max-tokens 100 --temperature 0
+
+  # A local OpenAI-compatible server (vLLM, llama.cpp, Ollama) needs no key:
+  batchprompt run job.yaml --base-url http://127.0.0.1:8000/v1 --model my-model`
+
+func newRunCmd(env Env, stdin io.Reader, stderr io.Writer, code *int, args []string) *cobra.Command {
+	var f runFlags
+	cmd := &cobra.Command{
+		Use:     "run [JOB.yaml] [flags]",
+		Short:   "Run a batch job (resumes a stopped one)",
+		Long:    runLong,
+		Example: runExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			jobPath := ""
+			if len(pos) == 1 {
+				jobPath = pos[0]
+			}
+			c, err := runJob(cmd.Context(), &f, cmd, jobPath, env, stdin, stderr, args)
+			*code = c
+			if err != nil && c != exitUsage {
+				return &commandError{err}
+			}
+			return err
+		},
+	}
+	f.register(cmd.Flags())
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+// runJob settles the configuration, starts the simulator if asked, runs
+// the job and reports. It returns the exit code and an error to print.
+func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string, env Env, stdin io.Reader, stderr io.Writer, args []string) (int, error) {
+	fs := cmd.Flags()
+	var jf *jobFile
+	if jobPath != "" {
+		var err error
+		if jf, err = readJobFile(jobPath, fs); err != nil {
+			return exitUsage, err
+		}
+	}
+	if err := applyLayers(fs, jf, env); err != nil {
+		return exitUsage, err
+	}
+	job, err := buildJob(f, fs, jobPath)
+	if err != nil {
+		return exitUsage, err
+	}
+	job.Stdin = stdin
+	opt, err := buildOptions(f, env)
+	if err != nil {
+		return exitUsage, err
+	}
+	log, err := newLogger(stderr, f)
+	if err != nil {
+		return exitUsage, err
+	}
+	opt.Logger = log
+	if f.simulate {
+		cfg, closer, err := simConfig(f.sim)
+		if err != nil {
+			return exitUsage, err
+		}
+		defer closer.Close()
+		srv, err := simulator.Start("127.0.0.1:0", cfg)
+		if err != nil {
+			return exitFatal, fmt.Errorf("start the simulator: %w", err)
+		}
+		defer srv.Close()
+		opt.Endpoint.BaseURL, opt.Endpoint.APIKey, opt.Endpoint.Azure = srv.URL, "", false
+		log.Info("simulator started: no API key used, nothing is billed", "base_url", srv.URL)
+	}
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	disp := newDisplay(stderr, f, log)
+	opt.Progress = disp.update
+	disp.start(ctx)
+	s, err := pipeline.Run(ctx, job, opt)
+	disp.stop()
+	code := exitCode(s, err)
+	if err != nil {
+		return code, err
+	}
+	report(stderr, s, code, args)
+	if f.summary != "" {
+		if err := writeSummaryJSON(f.summary, s, code, args); err != nil {
+			log.Error("could not write the summary file", "path", f.summary, "err", err)
+		}
+	}
+	return code, nil
+}
+
+// signalContext ends on the first SIGINT or SIGTERM: the job stops taking
+// new rows and lets requests in flight finish. A second signal exits at
+// once; the state database stays consistent (SQLite's WAL survives a
+// killed process) and the job resumes from it.
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	done := make(chan struct{})
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		select {
+		case <-ch:
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case <-ch:
+			fmt.Fprintln(os.Stderr, "batchprompt: second signal: stopping now; rerun the same command to resume")
+			os.Exit(exitInterrupted)
+		case <-done:
+		}
+	}()
+	return ctx, func() { signal.Stop(ch); close(done); cancel() }
+}

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// runFlags are the settings of `run` (and of the commands that share its
+// job definition). Every flag can also be set in a job file (as
+// snake_case) or as BATCHPROMPT_<NAME>.
+type runFlags struct {
+	input, inputFormat, csvDelimiter string
+	outputs                          []string
+
+	template, templateFile, promptColumn, system, systemFile string
+
+	model       string
+	maxTokens   int64
+	temperature float64
+	topP        float64
+	seed        int64
+	stop        []string
+
+	idColumn    string
+	keep        []string
+	limit       int64
+	concurrency int
+
+	baseURL, apiKeyFile, orgID, projectID string
+	azure                                 bool
+	azureDeployment, azureAPIVersion      string
+	timeout                               time.Duration
+
+	state                      string
+	restart, retryFailed       bool
+	strict                     bool
+	rpm, tpm, headroom         float64
+	maxAttempts                int
+	stallTimeout, drainTimeout time.Duration
+	prices                     string
+
+	simulate bool
+	sim      simFlags
+
+	logFormat        string
+	quiet, verbose   bool
+	progressInterval time.Duration
+	summary          string
+}
+
+type simFlags struct {
+	latency, jitter                      time.Duration
+	seed                                 int64
+	rpm, tpm                             int64
+	log                                  string
+	f500, f502, f503, reset, hang, trunc float64
+	insufficientQuota                    bool
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	fs.StringVarP(&f.input, "input", "i", "", "input file: .csv, .tsv, .jsonl or .ndjson (optionally .gz or .zst), a glob or a directory of part files; - reads JSONL from stdin")
+	fs.StringVar(&f.inputFormat, "input-format", "", "input format when the extension does not say: csv, tsv, jsonl")
+	fs.StringVar(&f.csvDelimiter, "csv-delimiter", "", `CSV field delimiter, one character ("tab" for a tab); default ","`)
+	fs.StringArrayVarP(&f.outputs, "output", "o", nil, "output file, repeatable: .jsonl, .csv, .tsv or .parquet; written whole when the job completes")
+
+	fs.StringVar(&f.template, "template", "", "prompt as a Go text/template over the row's columns, e.g. 'Summarise: {{.review}}'")
+	fs.StringVar(&f.templateFile, "template-file", "", "read the prompt template from this file")
+	fs.StringVar(&f.promptColumn, "prompt-column", "", "send this column's text as the prompt, as is")
+	fs.StringVar(&f.system, "system", "", "system message sent before every prompt")
+	fs.StringVar(&f.systemFile, "system-file", "", "read the system message from this file")
+
+	fs.StringVar(&f.model, "model", "gpt-4o-mini", "model name (for Azure: the deployment's model, used for prices and tokens)")
+	fs.Int64Var(&f.maxTokens, "max-tokens", 0, "cap on output tokens per request (sent as max_completion_tokens to o-series and gpt-5 models); unset: the model's maximum, which the rate limiter and the budget cap must assume")
+	fs.Float64Var(&f.temperature, "temperature", 1, "sampling temperature; only sent when given (an explicit 0 is sent as 0)")
+	fs.Float64Var(&f.topP, "top-p", 1, "nucleus sampling; only sent when given")
+	fs.Int64Var(&f.seed, "seed", 0, "sampling seed; only sent when given")
+	fs.StringArrayVar(&f.stop, "stop", nil, "stop sequence, repeatable (up to 4)")
+
+	fs.StringVar(&f.idColumn, "id-column", "", "input column that identifies each row (unique); default: the output gets a row column with the 0-based row number")
+	fs.StringSliceVar(&f.keep, "keep", nil, "input columns copied to the output, comma separated")
+	fs.Int64Var(&f.limit, "limit", 0, "only the first N rows: a trial run")
+	fs.IntVar(&f.concurrency, "concurrency", 256, "most requests in flight at once")
+
+	fs.StringVar(&f.baseURL, "base-url", "https://api.openai.com/v1", "API base URL of OpenAI or any OpenAI-compatible server (env OPENAI_BASE_URL); with --azure the resource endpoint, https://NAME.openai.azure.com")
+	fs.StringVar(&f.apiKeyFile, "api-key-file", "", "read the API key from this file instead of OPENAI_API_KEY")
+	fs.StringVar(&f.orgID, "org-id", "", "OpenAI organization header (env OPENAI_ORG_ID)")
+	fs.StringVar(&f.projectID, "project-id", "", "OpenAI project header (env OPENAI_PROJECT_ID)")
+	fs.BoolVar(&f.azure, "azure", false, "talk to Azure OpenAI: deployment URLs and the api-key header (key from AZURE_OPENAI_API_KEY or OPENAI_API_KEY)")
+	fs.StringVar(&f.azureDeployment, "azure-deployment", "", "Azure deployment name; default: --model")
+	fs.StringVar(&f.azureAPIVersion, "azure-api-version", "2024-10-21", "Azure OpenAI api-version")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Minute, "time limit for one request, from send to the last byte of the answer")
+
+	fs.StringVar(&f.state, "state", "", "the job's state database (SQLite); default: <job file or first output without extension>.state.db")
+	fs.BoolVar(&f.restart, "restart", false, "start the job over: the old state database is kept as <state>.bak")
+	fs.BoolVar(&f.retryFailed, "retry-failed", false, "send again the rows that failed with a permanent error last time")
+	fs.BoolVar(&f.strict, "strict", false, "stop at the first row that cannot be parsed or rendered (exit 1) instead of writing an error row")
+	fs.Float64Var(&f.rpm, "rpm", 0, "requests per minute allowed for the model; default: learned from the server's x-ratelimit headers")
+	fs.Float64Var(&f.tpm, "tpm", 0, "tokens per minute allowed for the model; default: learned from the server's x-ratelimit headers")
+	fs.Float64Var(&f.headroom, "headroom", 0.02, "share of a learned limit left unused")
+	fs.IntVar(&f.maxAttempts, "max-attempts", 6, "attempts per row on transient errors (5xx, timeouts, resets); rate-limit waits do not count")
+	fs.DurationVar(&f.stallTimeout, "stall-timeout", 10*time.Minute, "stop (exit 5, resumable) when every request has failed for this long")
+	fs.DurationVar(&f.drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C or SIGTERM, how long requests already sent may take to finish")
+	fs.StringVar(&f.prices, "prices", "", "JSON or YAML file of model prices that override or add to the built-in table")
+
+	fs.BoolVar(&f.simulate, "simulate", false, "run against the built-in OpenAI simulator on 127.0.0.1 (no key, no network, no cost)")
+	fs.DurationVar(&f.sim.latency, "sim-latency", 20*time.Millisecond, "simulator: latency of each answer")
+	fs.DurationVar(&f.sim.jitter, "sim-latency-jitter", 30*time.Millisecond, "simulator: extra latency up to this much, varying per request")
+	fs.Int64Var(&f.sim.seed, "sim-seed", 1, "simulator: seed for fault choices")
+	fs.Int64Var(&f.sim.rpm, "sim-rpm", 0, "simulator: enforce this many requests per minute (0: unlimited)")
+	fs.Int64Var(&f.sim.tpm, "sim-tpm", 0, "simulator: enforce this many tokens per minute (0: unlimited)")
+	fs.StringVar(&f.sim.log, "sim-log", "", "simulator: write one JSON line per request received to this file")
+	fs.Float64Var(&f.sim.f500, "sim-fault-500", 0, "simulator: share of requests answered 500")
+	fs.Float64Var(&f.sim.f502, "sim-fault-502", 0, "simulator: share of requests answered 502 with an HTML body")
+	fs.Float64Var(&f.sim.f503, "sim-fault-503", 0, "simulator: share of requests answered 503")
+	fs.Float64Var(&f.sim.reset, "sim-fault-reset", 0, "simulator: share of connections reset without an answer")
+	fs.Float64Var(&f.sim.hang, "sim-fault-hang", 0, "simulator: share of requests never answered (until --timeout)")
+	fs.Float64Var(&f.sim.trunc, "sim-fault-truncated", 0, "simulator: share of answers cut off mid-JSON")
+	fs.BoolVar(&f.sim.insufficientQuota, "sim-insufficient-quota", false, "simulator: answer every request 429 insufficient_quota")
+
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "only errors and the final summary")
+	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug logging")
+	fs.DurationVar(&f.progressInterval, "progress-interval", 30*time.Second, "when stderr is not a terminal, log progress this often")
+	fs.StringVar(&f.summary, "summary", "", "also write the final summary as JSON to this file")
+}

@@ -1,0 +1,225 @@
+package pipeline
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	openai "github.com/sashabaranov/go-openai"
+)
+
+// Endpoint says where chat requests go and how they are authenticated.
+type Endpoint struct {
+	// BaseURL is the API root, such as "https://api.openai.com/v1" or a
+	// local OpenAI-compatible server's "http://127.0.0.1:8000/v1". For
+	// Azure OpenAI it is the resource endpoint, "https://NAME.openai.azure.com".
+	BaseURL string
+	// APIKey is sent as a bearer token (as "api-key" for Azure). It is never
+	// logged, stored or included in an error.
+	APIKey string
+	// Azure selects Azure OpenAI's URL scheme and header.
+	Azure bool
+	// AzureDeployment names the deployment; empty means the request's model.
+	AzureDeployment string
+	// AzureAPIVersion is the api-version query parameter.
+	AzureAPIVersion string
+	// OrgID and ProjectID become the OpenAI-Organization and OpenAI-Project headers.
+	OrgID, ProjectID string
+	// Timeout bounds one request from send to the last byte of the answer.
+	Timeout time.Duration
+}
+
+// DefaultAzureAPIVersion is used when Endpoint.AzureAPIVersion is empty.
+const DefaultAzureAPIVersion = "2024-10-21"
+
+// Client sends chat completion requests. It makes exactly one HTTP request
+// per call to Send: retrying and pacing belong to the pipeline's retry loop.
+type Client struct {
+	ep   Endpoint
+	http *http.Client
+}
+
+// NewClient returns a client for ep. hc may be nil for a client that honours
+// HTTPS_PROXY and keeps up to maxConns idle connections to the server.
+func NewClient(ep Endpoint, hc *http.Client, maxConns int) *Client {
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if maxConns < 2 {
+			maxConns = 2
+		}
+		tr.MaxIdleConnsPerHost = maxConns
+		tr.MaxIdleConns = maxConns
+		hc = &http.Client{Transport: tr}
+	}
+	return &Client{ep: ep, http: hc}
+}
+
+// Response is one successful (2xx) answer.
+type Response struct {
+	Status     int
+	Header     http.Header
+	Body       []byte
+	Completion openai.ChatCompletionResponse
+}
+
+// HTTPError is a non-2xx answer. API is decoded from an OpenAI error body
+// and is nil when the body was not one (an HTML 502 page, say).
+type HTTPError struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	API    *openai.APIError
+}
+
+func (e *HTTPError) Error() string {
+	if e.API != nil && e.API.Message != "" {
+		code := ""
+		if c := apiCode(e.API); c != "" {
+			code = " " + c
+		}
+		return fmt.Sprintf("HTTP %d%s: %s", e.Status, code, e.API.Message)
+	}
+	return fmt.Sprintf("HTTP %d: %s", e.Status, snippet(e.Body))
+}
+
+// DecodeError is a 2xx answer whose body is not a chat completion: a
+// truncated or non-JSON body. It is retryable.
+type DecodeError struct {
+	Status int
+	Header http.Header
+	Body   []byte
+	Err    error
+}
+
+func (e *DecodeError) Error() string {
+	return fmt.Sprintf("HTTP %d with an unreadable body (%v): %s", e.Status, e.Err, snippet(e.Body))
+}
+
+func (e *DecodeError) Unwrap() error { return e.Err }
+
+// apiCode returns the error's code as text: OpenAI sends a string, some
+// compatible servers a number.
+func apiCode(e *openai.APIError) string {
+	switch c := e.Code.(type) {
+	case string:
+		return c
+	case nil:
+		return ""
+	default:
+		return fmt.Sprint(c)
+	}
+}
+
+func snippet(b []byte) string {
+	s := strings.TrimSpace(string(b))
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// URL returns the chat completions URL for model.
+func (c *Client) URL(model string) string {
+	base := strings.TrimRight(c.ep.BaseURL, "/")
+	if !c.ep.Azure {
+		return base + "/chat/completions"
+	}
+	dep := c.ep.AzureDeployment
+	if dep == "" {
+		dep = model
+	}
+	ver := c.ep.AzureAPIVersion
+	if ver == "" {
+		ver = DefaultAzureAPIVersion
+	}
+	return base + "/openai/deployments/" + url.PathEscape(dep) + "/chat/completions?api-version=" + url.QueryEscape(ver)
+}
+
+// Send posts body, a complete chat request, and returns the decoded answer.
+// Errors are *HTTPError, *DecodeError, or a transport error (connection
+// refused or reset, timeout); classify them with Classify.
+func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response, error) {
+	if c.ep.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.ep.Timeout)
+		defer cancel()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL(model), bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("build request: %w", err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if c.ep.APIKey != "" {
+		if c.ep.Azure {
+			req.Header.Set("api-key", c.ep.APIKey)
+		} else {
+			req.Header.Set("Authorization", "Bearer "+c.ep.APIKey)
+		}
+	}
+	if c.ep.OrgID != "" {
+		req.Header.Set("OpenAI-Organization", c.ep.OrgID)
+	}
+	if c.ep.ProjectID != "" {
+		req.Header.Set("OpenAI-Project", c.ep.ProjectID)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, c.redact(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		// A body cut off mid-way is the server's fault and worth a retry.
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		he := &HTTPError{Status: resp.StatusCode, Header: resp.Header, Body: data}
+		var er openai.ErrorResponse
+		if json.Unmarshal(data, &er) == nil && er.Error != nil {
+			er.Error.HTTPStatusCode = resp.StatusCode
+			er.Error.Message = c.redactString(er.Error.Message)
+			he.API = er.Error
+		}
+		return nil, he
+	}
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if err := json.Unmarshal(data, &out.Completion); err != nil {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
+	}
+	if len(out.Completion.Choices) == 0 {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: errors.New("no choices in the answer")}
+	}
+	return out, nil
+}
+
+// redact removes the API key from an error's text. Transport errors quote
+// URLs, and a misconfigured base URL could carry the key in it.
+func (c *Client) redact(err error) error {
+	if c.ep.APIKey == "" || !strings.Contains(err.Error(), c.ep.APIKey) {
+		return err
+	}
+	return &redactedError{msg: c.redactString(err.Error()), err: err}
+}
+
+func (c *Client) redactString(s string) string {
+	if c.ep.APIKey == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, c.ep.APIKey, "[redacted]")
+}
+
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }

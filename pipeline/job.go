@@ -1,0 +1,137 @@
+package pipeline
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/batchprompt/batchprompt/budget"
+)
+
+// Job is what to run: the input, the prompt, the request, the outputs. Its
+// request-shaping fields (see Fingerprint) are the job's identity in its
+// state database; a rerun that changes them is refused.
+type Job struct {
+	Input        string    // path, glob or directory; "-" for standard input
+	InputFormat  string    // "" = from the extension
+	CSVDelimiter rune      // 0 = the format's default
+	Stdin        io.Reader // read when Input is "-"
+
+	Outputs []string // output paths; the format comes from each extension
+
+	Template     string // Go text/template over the row's columns
+	PromptColumn string // or: the column holding the prompt as is
+	System       string // optional system message
+
+	Model  string
+	Params Params
+
+	IDColumn string   // "" = rows are identified by their 0-based number
+	Keep     []string // input columns copied to the outputs
+	Limit    int64    // > 0: only the first Limit rows
+
+	// Strict stops the job at the first row that cannot be parsed or
+	// rendered, instead of writing an error row for it.
+	Strict bool
+
+	State       string // the state database's path
+	Restart     bool   // start over, keeping the old database as a backup
+	RetryFailed bool   // send again rows that failed permanently last time
+}
+
+// Options is how to run a job: pacing, retries, the endpoint, observers.
+// None of it is part of the job's identity.
+type Options struct {
+	Endpoint   Endpoint
+	HTTPClient *http.Client // nil: a client honouring HTTPS_PROXY
+
+	Concurrency int     // most requests in flight; default 256
+	Limits      Limits  // zero: learned from the x-ratelimit headers
+	Headroom    float64 // share of a learned limit left unused; default 0.02
+
+	MaxAttempts  int           // attempts per row for transient errors; default 6
+	BackoffBase  time.Duration // default 0.5 s
+	BackoffMax   time.Duration // default 30 s
+	StallTimeout time.Duration // stop when every request has failed this long; default 10 min
+	DrainTimeout time.Duration // after ctx ends, how long in-flight requests may finish; default 30 s
+
+	Prices *budget.Prices // nil: the embedded table
+
+	Logger   *slog.Logger     // nil: discard
+	Progress func(Progress)   // called after every finished row and on pauses; must be quick
+	Now      func() time.Time // nil: time.Now
+	Rand     func() float64   // nil: math/rand/v2
+}
+
+func (o *Options) setDefaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = 256
+	}
+	if o.Headroom == 0 {
+		o.Headroom = 0.02
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 6
+	}
+	if o.BackoffBase <= 0 {
+		o.BackoffBase = 500 * time.Millisecond
+	}
+	if o.BackoffMax <= 0 {
+		o.BackoffMax = 30 * time.Second
+	}
+	if o.StallTimeout <= 0 {
+		o.StallTimeout = 10 * time.Minute
+	}
+	if o.DrainTimeout <= 0 {
+		o.DrainTimeout = 30 * time.Second
+	}
+	if o.Prices == nil {
+		o.Prices = budget.DefaultPrices()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// ConfigError is a job that cannot start as configured: a usage mistake
+// the user fixes by changing flags or the job file (exit code 2).
+type ConfigError struct{ Err error }
+
+func (e *ConfigError) Error() string { return e.Err.Error() }
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErrorf(format string, args ...any) error {
+	return &ConfigError{Err: fmt.Errorf(format, args...)}
+}
+
+// validate checks what can be checked before any file is opened.
+func (j *Job) validate() error {
+	if j.Input == "" {
+		return configErrorf("no input: give -i/--input")
+	}
+	if len(j.Outputs) == 0 {
+		return configErrorf("no output: give -o/--output (repeatable)")
+	}
+	if j.Model == "" {
+		return configErrorf("no model: give --model")
+	}
+	if j.State == "" {
+		return configErrorf("no state database path: give --state")
+	}
+	if j.Template == "" && j.PromptColumn == "" {
+		return configErrorf("no prompt: give --template, --template-file or --prompt-column")
+	}
+	seen := map[string]bool{}
+	for _, o := range j.Outputs {
+		if seen[o] {
+			return configErrorf("output %s is given twice", o)
+		}
+		seen[o] = true
+	}
+	return nil
+}

@@ -1,0 +1,57 @@
+package pipeline
+
+import (
+	"errors"
+	"sync/atomic"
+
+	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/readers"
+)
+
+// progressCounters are the run's live figures, updated by many workers.
+type progressCounters struct {
+	read, done, reused, ok, failed, inFlight, retries, throttled atomic.Int64
+	promptTokens, completionTokens, cachedTokens                 atomic.Int64
+	costMicroUSD                                                 atomic.Int64 // micro-dollars: atomic and exact enough for display
+	bytesRead, bytesTotal                                        atomic.Int64
+}
+
+func (c *progressCounters) addTokens(row checkpoint.Row) {
+	c.promptTokens.Add(row.PromptTokens)
+	c.completionTokens.Add(row.CompletionTokens)
+	c.cachedTokens.Add(row.CachedTokens)
+	if row.CostUSD != nil {
+		c.costMicroUSD.Add(int64(*row.CostUSD*1e6 + 0.5))
+	}
+}
+
+func (r *runner) snapshot() Progress {
+	c := &r.p
+	return Progress{
+		Read: c.read.Load(), Done: c.done.Load(), Reused: c.reused.Load(), OK: c.ok.Load(),
+		Failed: c.failed.Load(), InFlight: c.inFlight.Load(), Retries: c.retries.Load(),
+		Throttled: c.throttled.Load(), PromptTokens: c.promptTokens.Load(),
+		CompletionTokens: c.completionTokens.Load(), CachedTokens: c.cachedTokens.Load(),
+		CostUSD: float64(c.costMicroUSD.Load()) / 1e6, BytesRead: c.bytesRead.Load(),
+		BytesTotal: c.bytesTotal.Load(), Paused: r.pausedFor(),
+	}
+}
+
+func (r *runner) report() {
+	if r.opt.Progress != nil {
+		r.opt.Progress(r.snapshot())
+	}
+}
+
+func (r *runner) updateBytes() {
+	if pr, ok := r.input.(readers.Progress); ok {
+		r.p.bytesRead.Store(pr.BytesRead())
+		r.p.bytesTotal.Store(pr.Size())
+	}
+}
+
+func asHTTPError(err error) (*HTTPError, bool) {
+	var he *HTTPError
+	ok := errors.As(err, &he)
+	return he, ok
+}

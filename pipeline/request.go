@@ -1,0 +1,86 @@
+package pipeline
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Params are the request parameters a job sets on every chat request. A nil
+// pointer means "not set": the field is left out of the body and the
+// server's default applies. A non-nil pointer is always sent, so an explicit
+// temperature of 0 reaches the API as 0 (go-openai's omitempty would drop
+// it, which is why we build the body ourselves).
+type Params struct {
+	MaxTokens   *int64
+	Temperature *float64
+	TopP        *float64
+	Seed        *int64
+	Stop        []string
+}
+
+type chatMessage struct {
+	Role    string `json:"role"`
+	Content string `json:"content"`
+}
+
+// chatBody is the JSON we send. Field order is fixed so that the same
+// request always serialises to the same bytes, and therefore the same hash.
+type chatBody struct {
+	Model               string        `json:"model"`
+	Messages            []chatMessage `json:"messages"`
+	MaxTokens           *int64        `json:"max_tokens,omitempty"`
+	MaxCompletionTokens *int64        `json:"max_completion_tokens,omitempty"`
+	Temperature         *float64      `json:"temperature,omitempty"`
+	TopP                *float64      `json:"top_p,omitempty"`
+	Seed                *int64        `json:"seed,omitempty"`
+	Stop                []string      `json:"stop,omitempty"`
+}
+
+// usesMaxCompletionTokens reports whether model rejects max_tokens and needs
+// max_completion_tokens instead: OpenAI's reasoning models (o-series, gpt-5).
+// Other servers and older models only know max_tokens, so we keep max_tokens
+// wherever it is accepted.
+func usesMaxCompletionTokens(model string) bool {
+	m := strings.ToLower(model)
+	if i := strings.LastIndex(m, "/"); i >= 0 {
+		m = m[i+1:]
+	}
+	m = strings.TrimPrefix(m, "ft:")
+	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
+		if m == p || strings.HasPrefix(m, p+"-") || strings.HasPrefix(m, p+".") {
+			return true
+		}
+	}
+	return false
+}
+
+// buildBody renders the JSON body of one chat request.
+func buildBody(model, system, user string, p Params) ([]byte, error) {
+	b := chatBody{Model: model, Temperature: p.Temperature, TopP: p.TopP, Seed: p.Seed, Stop: p.Stop}
+	if system != "" {
+		b.Messages = append(b.Messages, chatMessage{Role: "system", Content: system})
+	}
+	b.Messages = append(b.Messages, chatMessage{Role: "user", Content: user})
+	if p.MaxTokens != nil {
+		if usesMaxCompletionTokens(model) {
+			b.MaxCompletionTokens = p.MaxTokens
+		} else {
+			b.MaxTokens = p.MaxTokens
+		}
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("encode request: %w", err)
+	}
+	return body, nil
+}
+
+// hashBody names a request by its exact bytes: rows whose rendered request
+// is unchanged keep their hash across runs, which is what resume keys on.
+func hashBody(body []byte) string {
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,109 @@
+package pipeline
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/readers"
+)
+
+// pending is one input row on its way through the pipeline.
+type pending struct {
+	key    string
+	seq    int64
+	id     string
+	pos    readers.Position
+	kept   []*string
+	body   []byte
+	hash   string
+	tokens int64 // prompt tokens, counted exactly
+	charge int64 // TPM charge: prompt + max output
+	// final is set when the row already has its result (it could not be
+	// parsed or rendered) and must not be sent.
+	final *checkpoint.Row
+}
+
+// prepare turns a record into a request, or into a final error row.
+func (r *runner) prepare(rec readers.Record, seq int64, ids *idSet) pending {
+	p := pending{seq: seq, pos: rec.Pos, key: rec.Pos.File + "#" + strconv.FormatInt(rec.Pos.Row, 10)}
+	p.id = strconv.FormatInt(seq, 10)
+	p.kept = make([]*string, len(r.job.Keep))
+	for i, name := range r.job.Keep {
+		if f, ok := rec.Lookup(name); ok && !f.Null {
+			v := f.Value
+			p.kept[i] = &v
+		}
+	}
+	if r.job.IDColumn != "" {
+		p.id = ""
+		if f, ok := rec.Lookup(r.job.IDColumn); ok && !f.Null {
+			p.id = f.Value
+		}
+	}
+	if rec.Err != nil {
+		return r.errorRow(p, "parse", rec.Err.Error())
+	}
+	if r.job.IDColumn != "" {
+		switch first, dup := ids.add(p.id, rec.Pos); {
+		case p.id == "":
+			return r.errorRow(p, "id", fmt.Sprintf("%s: id column %q is empty", rec.Pos, r.job.IDColumn))
+		case dup:
+			return r.errorRow(p, "id", fmt.Sprintf("%s: duplicate id %q (first at %s)", rec.Pos, p.id, first))
+		}
+		p.key = "id:" + p.id
+	}
+	text, err := r.prompt.Render(rec)
+	if err != nil {
+		return r.errorRow(p, "render", fmt.Sprintf("%s: %v", rec.Pos, err))
+	}
+	body, err := buildBody(r.job.Model, r.job.System, text, r.job.Params)
+	if err != nil {
+		return r.errorRow(p, "render", fmt.Sprintf("%s: %v", rec.Pos, err))
+	}
+	p.body, p.hash = body, hashBody(body)
+	msgs := make([]budget.Message, 0, 2)
+	if r.job.System != "" {
+		msgs = append(msgs, budget.Message{Role: "system", Content: r.job.System})
+	}
+	msgs = append(msgs, budget.Message{Role: "user", Content: text})
+	p.tokens = int64(r.counter.Chat(r.job.Model, msgs))
+	p.charge = budget.TPMCharge(p.tokens, r.maxOutput())
+	return p
+}
+
+// maxOutput is the output cap a request is charged for: --max-tokens, or
+// the model's maximum output when unset (the conservative reading of
+// OpenAI's rule), or 4096 for a model we know nothing about.
+func (r *runner) maxOutput() int64 {
+	if r.job.Params.MaxTokens != nil {
+		return *r.job.Params.MaxTokens
+	}
+	if r.priced && r.price.MaxOutput > 0 {
+		return r.price.MaxOutput
+	}
+	return 4096
+}
+
+func (r *runner) errorRow(p pending, kind, msg string) pending {
+	p.final = &checkpoint.Row{
+		Key: p.key, Seq: p.seq, ID: p.id, Kept: p.kept, Status: checkpoint.StatusFailed,
+		Error: msg, ErrorKind: kind, Position: p.pos.String(),
+	}
+	return p
+}
+
+// idSet finds duplicate ids within one run.
+type idSet struct{ m map[string]readers.Position }
+
+func newIDSet() *idSet { return &idSet{m: map[string]readers.Position{}} }
+
+// add records id at pos and reports where it was first seen if it is a duplicate.
+func (s *idSet) add(id string, pos readers.Position) (readers.Position, bool) {
+	if first, ok := s.m[id]; ok {
+		return first, true
+	}
+	s.m[id] = pos
+	return readers.Position{}, false
+}

@@ -1,0 +1,108 @@
+package pipeline
+
+import (
+	"sort"
+	"sync"
+	"time"
+)
+
+// StopReason says why a run ended before every row had a result.
+type StopReason int
+
+const (
+	// Completed: every input row has a result (some may be error rows).
+	Completed StopReason = iota
+	// Interrupted: the caller's context ended (Ctrl-C, SIGTERM). Resumable.
+	Interrupted
+	// Stalled: every request failed for longer than the stall timeout, or
+	// the account is out of credit. Resumable as is.
+	Stalled
+	// BudgetReached: the spending cap stopped the job. Resumable with a
+	// higher cap.
+	BudgetReached
+	// Failed: a fatal error (bad key, unreadable input, --strict). Needs a fix.
+	Failed
+)
+
+func (s StopReason) String() string {
+	return [...]string{"completed", "interrupted", "stalled", "budget", "failed"}[s]
+}
+
+// Progress is a snapshot of a running job, handed to Options.Progress.
+type Progress struct {
+	Read      int64 // rows read from the input so far
+	Done      int64 // rows with a result this run (including reused ones)
+	Reused    int64 // rows whose result was already in the state database
+	OK        int64
+	Failed    int64 // error rows (parse, render, permanent API errors, retries exhausted)
+	InFlight  int64
+	Retries   int64
+	Throttled int64 // 429 rate_limit answers
+
+	PromptTokens, CompletionTokens, CachedTokens int64
+	CostUSD                                      float64
+
+	BytesRead, BytesTotal int64 // input progress; BytesTotal -1 when unknown
+
+	// Paused is set while every worker waits for a rate-limit pause to end.
+	Paused time.Duration
+}
+
+// ErrorKind counts one kind of error row, with one example.
+type ErrorKind struct {
+	Kind     string
+	Count    int64
+	Example  string // the error text of one such row
+	Position string // where that row came from: "file:line"
+}
+
+// Summary is the outcome of a run.
+type Summary struct {
+	Stop    StopReason
+	Err     error // the cause when Stop is Failed or Stalled; nil otherwise
+	Rows    int64 // input rows seen this run
+	Outputs []string
+
+	Progress          // the final figures of this run
+	Started, Finished time.Time
+	ErrorKinds        []ErrorKind // most frequent first
+	Limits            Limits      // the limits in force at the end
+	Requests          int64       // HTTP requests sent
+	State             string
+}
+
+// kindTally collects error kinds for the summary.
+type kindTally struct {
+	mu sync.Mutex
+	m  map[string]*ErrorKind
+}
+
+func (t *kindTally) add(kind, msg, pos string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[string]*ErrorKind{}
+	}
+	k := t.m[kind]
+	if k == nil {
+		k = &ErrorKind{Kind: kind, Example: msg, Position: pos}
+		t.m[kind] = k
+	}
+	k.Count++
+}
+
+func (t *kindTally) list() []ErrorKind {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]ErrorKind, 0, len(t.m))
+	for _, k := range t.m {
+		out = append(out, *k)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Count != out[j].Count {
+			return out[i].Count > out[j].Count
+		}
+		return out[i].Kind < out[j].Kind
+	})
+	return out
+}

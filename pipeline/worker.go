@@ -1,0 +1,199 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/checkpoint"
+)
+
+// work sends one row until it has a result or the run stops. A row that
+// is abandoned because the run stopped is not committed: it stays pending
+// in the state database and the next run sends it.
+func (r *runner) work(p pending) {
+	r.p.inFlight.Add(1)
+	defer r.p.inFlight.Add(-1)
+	attempts, failures := 0, 0
+	for {
+		if err := r.waitPause(r.dispatchCtx); err != nil {
+			return
+		}
+		if err := r.limiter.Wait(r.dispatchCtx, p.charge); err != nil {
+			var tl *ErrTooLarge
+			if errors.As(err, &tl) {
+				r.finish(r.failedRow(p, attempts, "too_large", fmt.Sprintf("%s: %v", p.pos, err), 0, nil))
+			}
+			return
+		}
+		if r.dispatchCtx.Err() != nil {
+			return
+		}
+		attempts++
+		r.requests.Add(1)
+		start := r.opt.Now()
+		resp, err := r.client.Send(r.sendCtx, r.job.Model, p.body)
+		latency := r.opt.Now().Sub(start)
+		if err == nil {
+			r.limiter.Observe(resp.Header)
+			r.succeeded()
+			r.finish(r.okRow(p, resp, attempts, latency))
+			return
+		}
+		if r.sendCtx.Err() != nil {
+			return // abandoned after the drain timeout
+		}
+		c := Classify(err, r.opt.Now())
+		r.observeError(err)
+		switch c.Verdict {
+		case RateLimited:
+			r.p.throttled.Add(1)
+			wait := c.Wait
+			if wait <= 0 {
+				failures++
+				wait = Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())
+			}
+			r.pause(wait)
+			if r.stalled() {
+				return
+			}
+		case Retry:
+			if c.Kind == "unreachable" && !r.hadSuccess() {
+				r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.URL(r.job.Model), err))
+				return
+			}
+			failures++
+			if r.stalled() {
+				return
+			}
+			if failures >= r.opt.MaxAttempts {
+				r.finish(r.pendingRow(p, attempts, c, err, latency))
+				return
+			}
+			r.p.retries.Add(1)
+			if !sleepCtx(r.dispatchCtx, Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())) {
+				return
+			}
+		case RowError:
+			r.finish(r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v", p.pos, err), latency, httpBody(err)))
+			return
+		case Fatal:
+			r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, r.job.Model))
+			return
+		case OutOfCredit:
+			r.stopWith(Stalled, fmt.Errorf("%w: the account is out of credit; add credit, then rerun the same command", err))
+			return
+		}
+	}
+}
+
+func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Duration) checkpoint.Row {
+	c := resp.Completion
+	ch := c.Choices[0]
+	u := budget.Usage{PromptTokens: int64(c.Usage.PromptTokens), CompletionTokens: int64(c.Usage.CompletionTokens)}
+	if d := c.Usage.PromptTokensDetails; d != nil {
+		u.CachedTokens = int64(d.CachedTokens)
+	}
+	if d := c.Usage.CompletionTokensDetails; d != nil {
+		u.ReasoningTokens = int64(d.ReasoningTokens)
+	}
+	model := c.Model
+	if model == "" {
+		model = r.job.Model
+	}
+	row := checkpoint.Row{
+		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusOK, ID: p.id, Kept: p.kept,
+		Output: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: model,
+		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
+		CachedTokens: u.CachedTokens, ReasoningTokens: u.ReasoningTokens,
+		LatencyMS: latency.Milliseconds(), Attempts: attempts, HTTPStatus: resp.Status, Position: p.pos.String(),
+	}
+	// Price by the model we asked for: the answer names a dated snapshot,
+	// which resolves to the same family anyway.
+	if r.priced {
+		cost := r.price.Cost(u)
+		row.CostUSD = &cost
+	}
+	return row
+}
+
+func (r *runner) failedRow(p pending, attempts int, kind, msg string, latency time.Duration, body []byte) checkpoint.Row {
+	return checkpoint.Row{
+		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusFailed, ID: p.id, Kept: p.kept,
+		Error: msg, ErrorKind: kind, LatencyMS: latency.Milliseconds(), Attempts: attempts,
+		Position: p.pos.String(), ResponseBody: body,
+	}
+}
+
+// pendingRow records a row that ran out of transient retries: it gets an
+// error row in this run's outputs and is sent again by the next run.
+func (r *runner) pendingRow(p pending, attempts int, c Class, err error, latency time.Duration) checkpoint.Row {
+	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.pos, err, attempts), latency, httpBody(err))
+	row.Status = checkpoint.StatusPending
+	row.HTTPStatus = c.Status
+	return row
+}
+
+func httpBody(err error) []byte {
+	var he *HTTPError
+	if errors.As(err, &he) {
+		return he.Body
+	}
+	return nil
+}
+
+// finish commits a row's result and counts it.
+func (r *runner) finish(row checkpoint.Row) {
+	// The commit must not be skipped because the run is stopping: this
+	// result may already be paid for.
+	if err := r.commit.Add(context.WithoutCancel(r.dispatchCtx), row); err != nil {
+		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
+		return
+	}
+	r.p.done.Add(1)
+	switch row.Status {
+	case checkpoint.StatusOK:
+		r.p.ok.Add(1)
+		r.p.addTokens(row)
+	default:
+		r.p.failed.Add(1)
+		r.kinds.add(row.ErrorKind, row.Error, row.Position)
+	}
+	r.report()
+}
+
+func (r *runner) reused(st checkpoint.Status) {
+	r.p.done.Add(1)
+	r.p.reused.Add(1)
+	if st == checkpoint.StatusOK {
+		r.p.ok.Add(1)
+	} else {
+		r.p.failed.Add(1)
+	}
+	r.report()
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (r *runner) rand() float64 {
+	if r.opt.Rand != nil {
+		return r.opt.Rand()
+	}
+	r.randMu.Lock()
+	defer r.randMu.Unlock()
+	return r.rng.Float64()
+}
