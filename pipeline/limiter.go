@@ -76,7 +76,11 @@ func (l *Limiter) setLocked(n Limits) {
 		rl.SetLimitAt(now, rate.Limit(perSec))
 		rl.SetBurstAt(now, burst)
 		if old <= 0 {
-			rl.AllowN(now, rl.Burst()) // drain: no start-up burst
+			// Drain: no start-up burst. (AllowN(burst) would not do it: it
+			// takes nothing when the bucket holds less than burst.)
+			if tok := rl.TokensAt(now); tok >= 1 {
+				rl.ReserveN(now, int(tok))
+			}
 		}
 	}
 	apply(l.rpm, l.limits.RPM, n.RPM, 1)
@@ -99,21 +103,10 @@ func (e *ErrTooLarge) Error() string {
 
 // Wait blocks until a request charged tokens may be sent, or ctx ends.
 func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
-	l.mu.Lock()
-	if l.limits.TPM > 0 && float64(tokens) > l.limits.TPM {
-		tpm := int64(l.limits.TPM)
-		l.mu.Unlock()
-		return &ErrTooLarge{Tokens: tokens, TPM: tpm}
+	delay, cancel, err := l.reserve(tokens)
+	if err != nil {
+		return err
 	}
-	if int(tokens) > l.tpm.Burst() && l.tpm.Limit() != rate.Inf {
-		// The bucket must hold the largest request, or ReserveN fails.
-		l.tpm.SetBurstAt(l.now(), int(tokens))
-	}
-	now := l.now()
-	r1 := l.rpm.ReserveN(now, 1)
-	r2 := l.tpm.ReserveN(now, int(tokens))
-	l.mu.Unlock()
-	delay := max(r1.DelayFrom(now), r2.DelayFrom(now))
 	if delay <= 0 {
 		return nil
 	}
@@ -123,11 +116,33 @@ func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
 	case <-t.C:
 		return nil
 	case <-ctx.Done():
-		now := l.now()
-		r1.CancelAt(now)
-		r2.CancelAt(now)
+		cancel()
 		return ctx.Err()
 	}
+}
+
+// reserve takes one request and tokens from the buckets at the same
+// instant and returns how long the caller must wait before sending, and a
+// function that hands both back if the caller gives up before then.
+func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.limits.TPM > 0 && float64(tokens) > l.limits.TPM {
+		return 0, nil, &ErrTooLarge{Tokens: tokens, TPM: int64(l.limits.TPM)}
+	}
+	now := l.now()
+	if l.tpm.Limit() != rate.Inf && int(tokens) > l.tpm.Burst() {
+		// The bucket must hold the largest request, or ReserveN fails.
+		l.tpm.SetBurstAt(now, int(tokens))
+	}
+	r1 := l.rpm.ReserveN(now, 1)
+	r2 := l.tpm.ReserveN(now, int(tokens))
+	cancel := func() {
+		t := l.now()
+		r1.CancelAt(t)
+		r2.CancelAt(t)
+	}
+	return max(r1.DelayFrom(now), r2.DelayFrom(now)), cancel, nil
 }
 
 // Observe learns limits from a response's x-ratelimit-limit-* headers, for

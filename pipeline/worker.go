@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
@@ -113,7 +114,7 @@ func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Dur
 	// Price by the model we asked for: the answer names a dated snapshot,
 	// which resolves to the same family anyway.
 	if r.priced {
-		cost := r.price.Cost(u)
+		cost := roundUSD(r.price.Cost(u))
 		row.CostUSD = &cost
 	}
 	return row
@@ -174,6 +175,10 @@ func (r *runner) reused(st checkpoint.Status) {
 	}
 	r.report()
 }
+
+// roundUSD drops float noise below a millionth of a cent, so outputs show
+// 0.0000196 rather than 0.000019600000000000002.
+func roundUSD(v float64) float64 { return math.Round(v*1e12) / 1e12 }
 
 func sleepCtx(ctx context.Context, d time.Duration) bool {
 	if d <= 0 {
