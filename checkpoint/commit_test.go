@@ -1,0 +1,141 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCommitRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	full := okRow("full", 3)
+	full.CachedTokens, full.ReasoningTokens = 4, 2
+	full.ResponseBody = []byte(`{"id":"x"}`)
+	failed := Row{Key: "bad", Seq: 4, Status: StatusFailed, ID: "bad", Error: "HTTP 400: nope",
+		ErrorKind: "http_400", HTTPStatus: 400, Attempts: 1, Position: "in.csv:6"}
+	emptyKept := okRow("empty-kept", 5)
+	emptyKept.Kept = []*string{}
+	nilCost := okRow("nil-cost", 6)
+	nilCost.CostUSD, nilCost.Kept = nil, nil
+	unicode := okRow("ключ#1", 7)
+	unicode.Output = "line1\nline2\x00 tab\t \"quoted\" 🙂"
+
+	tests := []struct {
+		name string
+		row  Row
+	}{
+		{"all fields", full},
+		{"failed without response", failed},
+		{"empty kept stays empty", emptyKept},
+		{"nil cost and kept stay nil", nilCost},
+		{"odd text", unicode},
+	}
+	db := openTemp(t)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			must(t, db.Commit(ctx, []Row{tc.row}))
+			got, ok, err := db.Get(ctx, tc.row.Key)
+			if err != nil || !ok {
+				t.Fatalf("Get = %v %v", ok, err)
+			}
+			if !reflect.DeepEqual(got, tc.row) {
+				t.Errorf("round trip:\n got %+v\nwant %+v", got, tc.row)
+			}
+		})
+	}
+	if _, ok, err := db.Get(ctx, "nobody"); ok || err != nil {
+		t.Errorf("Get(nobody) = %v %v", ok, err)
+	}
+}
+
+func TestCommitUpsert(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	first := Row{Key: "a", Seq: 0, Status: StatusPending, Error: "timeout", ErrorKind: "timeout", Attempts: 5, Position: "in.csv:2"}
+	must(t, db.Commit(ctx, []Row{first}))
+	second := okRow("a", 0)
+	must(t, db.Commit(ctx, []Row{second}))
+	got, _, err := db.Get(ctx, "a")
+	must(t, err)
+	if !reflect.DeepEqual(got, second) {
+		t.Errorf("after upsert got %+v, want %+v", got, second)
+	}
+
+	// Duplicates within one batch: the later one wins.
+	x1, x2 := okRow("x", 1), okRow("x", 2)
+	x2.Output = "second"
+	must(t, db.Commit(ctx, []Row{x1, x2}))
+	got, _, err = db.Get(ctx, "x")
+	must(t, err)
+	if got.Output != "second" || got.Seq != 2 {
+		t.Errorf("duplicate in batch: got %q seq %d", got.Output, got.Seq)
+	}
+	if n := len(doneMap(t, db)); n != 2 {
+		t.Errorf("%d stored rows, want 2", n)
+	}
+}
+
+func TestCommitRefusesBadRowsAtomically(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		bad  Row
+		want string
+	}{
+		{"empty key", Row{Status: StatusOK, Position: "in.csv:9"}, "in.csv:9"},
+		{"zero status", Row{Key: "k"}, "invalid status 0"},
+		{"unknown status", Row{Key: "k", Status: 9}, "invalid status 9"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			db := openTemp(t)
+			err := db.Commit(ctx, []Row{okRow("good", 0), tc.bad})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Commit error = %v, want it to contain %q", err, tc.want)
+			}
+			if n := len(doneMap(t, db)); n != 0 {
+				t.Errorf("%d rows stored after a refused batch, want 0", n)
+			}
+		})
+	}
+	db := openTemp(t)
+	must(t, db.Commit(ctx, nil)) // empty batch is a no-op
+}
+
+func TestTouch(t *testing.T) {
+	ctx := context.Background()
+	db := openTemp(t)
+	_, err := db.BeginRun(ctx)
+	must(t, err)
+	must(t, db.Commit(ctx, []Row{okRow("a", 0), okRow("b", 1), okRow("c", 2)}))
+
+	// Run 2: the input was reordered to c, a; b was deleted.
+	_, err = db.BeginRun(ctx)
+	must(t, err)
+	if got := collect(t, db); len(got) != 0 {
+		t.Fatalf("new run yields %v before anything is touched", got)
+	}
+	must(t, db.Touch(ctx, []SeqUpdate{{Key: "c", Seq: 0}, {Key: "a", Seq: 1}}))
+	if got := join(collect(t, db)); got != "c,a" {
+		t.Errorf("Rows after Touch = %s, want c,a", got)
+	}
+	a, _, err := db.Get(ctx, "a")
+	must(t, err)
+	want := okRow("a", 0) // Position too is as first committed
+	want.Seq = 1
+	if !reflect.DeepEqual(a, want) {
+		t.Errorf("Touch changed more than run/seq: %+v", a)
+	}
+
+	// A missing key fails the whole batch.
+	err = db.Touch(ctx, []SeqUpdate{{Key: "b", Seq: 2}, {Key: "zz", Seq: 3}})
+	if !errors.Is(err, ErrNotCommitted) || !strings.Contains(err.Error(), `"zz"`) {
+		t.Fatalf("Touch(missing) error = %v", err)
+	}
+	if got := join(collect(t, db)); got != "c,a" {
+		t.Errorf("failed Touch was partly applied: Rows = %s", got)
+	}
+	must(t, db.Touch(ctx, nil))
+}

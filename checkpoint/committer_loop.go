@@ -1,0 +1,77 @@
+package checkpoint
+
+import (
+	"context"
+	"time"
+)
+
+// loop is the committer's only goroutine: it owns the pending batch and
+// every write, so no lock guards them.
+func (c *Committer) loop() {
+	defer close(c.done)
+	var (
+		pending = make([]Row, 0, c.opt.MaxRows)
+		timer   <-chan time.Time // armed while pending is not empty
+		t       *time.Timer
+	)
+	after := c.opt.After
+	if after == nil {
+		after = func(d time.Duration) <-chan time.Time {
+			if t == nil {
+				t = time.NewTimer(d)
+			} else {
+				t.Reset(d) // Go ≥1.23: Reset drains, no stale tick
+			}
+			return t.C
+		}
+		defer func() {
+			if t != nil {
+				t.Stop()
+			}
+		}()
+	}
+	flush := func() error {
+		timer = nil
+		if len(pending) == 0 {
+			return c.firstErr()
+		}
+		if err := c.firstErr(); err != nil {
+			pending = pending[:0] // after a failure nothing more is written
+			return err
+		}
+		// Never cancelled: see the Committer doc.
+		err := c.db.Commit(context.Background(), pending)
+		if err != nil {
+			c.setErr(err)
+		} else {
+			c.committed.Add(int64(len(pending)))
+			if c.afterCommit != nil {
+				c.afterCommit(len(pending))
+			}
+		}
+		clear(pending) // drop references to outputs and bodies
+		pending = pending[:0]
+		return c.firstErr()
+	}
+	for {
+		select {
+		case m := <-c.in:
+			switch {
+			case m.stop:
+				flush() //nolint:errcheck // sticky; Close reads it
+				return
+			case m.reply != nil:
+				m.reply <- flush()
+			default:
+				pending = append(pending, m.row)
+				if len(pending) >= c.opt.MaxRows {
+					flush() //nolint:errcheck // sticky; Add reports it
+				} else if timer == nil {
+					timer = after(c.opt.MaxDelay)
+				}
+			}
+		case <-timer:
+			flush() //nolint:errcheck // sticky; Add reports it
+		}
+	}
+}

@@ -1,0 +1,129 @@
+package checkpoint
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+)
+
+// busyTimeoutMS is how long a connection waits for another writer's lock
+// before failing with SQLITE_BUSY. Our own writes are serialised on one
+// connection, so this only matters when a second process (or handle) writes.
+const busyTimeoutMS = 10000
+
+// readConns bounds the read-only pool: enough for a streaming export plus a
+// few small look-ups made from its callback.
+const readConns = 4
+
+// DB is an open checkpoint database. It is safe for concurrent use.
+type DB struct {
+	path string
+	w    *sql.DB // exactly one connection: SQLite has one writer anyway
+	r    *sql.DB // read-only pool; WAL lets readers run beside the writer
+}
+
+// Open opens the checkpoint database at path, creating it (and its schema)
+// if missing. It fails with an error naming path when the file is not an
+// SQLite database, belongs to something else, or was written by a newer
+// schema version.
+//
+// The database runs in WAL mode with synchronous=NORMAL. In WAL mode a
+// transaction is committed once its frames are appended to the WAL, and the
+// WAL is fsynced at checkpoints: a process crash (kill -9, panic) can never
+// lose a committed transaction, because the data is in the OS page cache and
+// reaches the file regardless. Only a power loss or OS crash can roll back
+// the last few transactions, and even then the database stays consistent.
+// That trades a little durability we do not need (a lost row is simply
+// resent) for commits that cost no fsync each.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("checkpoint: empty database path")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
+		return nil, fmt.Errorf("checkpoint %s: is a directory", path)
+	}
+	db := &DB{path: path}
+	db.w, err = sql.Open("sqlite", dsn(abs, false))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint %s: open: %w", path, err)
+	}
+	db.w.SetMaxOpenConns(1)
+	db.w.SetMaxIdleConns(1)
+	db.w.SetConnMaxLifetime(0)
+	if err := db.init(ctx); err != nil {
+		db.w.Close()
+		return nil, err
+	}
+	db.r, err = sql.Open("sqlite", dsn(abs, true))
+	if err != nil {
+		db.w.Close()
+		return nil, fmt.Errorf("checkpoint %s: open readers: %w", path, err)
+	}
+	db.r.SetMaxOpenConns(readConns)
+	db.r.SetMaxIdleConns(readConns)
+	return db, nil
+}
+
+// dsn builds a file: URI for abs so that any byte in the path ('?', '#',
+// '%', spaces) reaches SQLite intact, plus the per-connection settings.
+// _txlock=immediate makes every write transaction take the write lock at
+// BEGIN, so a busy database fails (or waits) there, never at COMMIT after
+// the work is done.
+func dsn(abs string, readOnly bool) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
+	q := []string{
+		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeoutMS),
+		"_pragma=synchronous(NORMAL)",
+		"_pragma=foreign_keys(OFF)",
+	}
+	if readOnly {
+		q = append(q, "_pragma=query_only(1)")
+	} else {
+		q = append(q, "_txlock=immediate")
+	}
+	return "file:" + u.EscapedPath() + "?" + strings.Join(q, "&")
+}
+
+// init checks the file is an SQLite database, switches it to WAL and
+// creates or checks the schema.
+func (db *DB) init(ctx context.Context) error {
+	var v int
+	// The first read of the header is where a non-SQLite file is detected.
+	if err := db.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("checkpoint %s: not a readable SQLite database: %w", db.path, err)
+	}
+	var mode string
+	if err := db.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		return fmt.Errorf("checkpoint %s: enable WAL: %w", db.path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("checkpoint %s: enable WAL: journal mode is %q", db.path, mode)
+	}
+	return migrate(ctx, db.w, db.path)
+}
+
+// Close closes the database. Committed data is already durable; Close only
+// checkpoints the WAL into the main file (SQLite does that when the last
+// connection closes) and releases the connections.
+func (db *DB) Close() error {
+	errR := db.r.Close()
+	errW := db.w.Close()
+	if err := errors.Join(errR, errW); err != nil {
+		return fmt.Errorf("checkpoint %s: close: %w", db.path, err)
+	}
+	return nil
+}
+
+// Path returns the path the database was opened with.
+func (db *DB) Path() string { return db.path }

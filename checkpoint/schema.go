@@ -1,0 +1,103 @@
+package checkpoint
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// schemaVersion is stored in PRAGMA user_version. Bump it, and add a step to
+// migrate, whenever the schema changes.
+const schemaVersion = 1
+
+// schemaV1 creates the tables of version 1.
+//
+// rows keeps its rowid (not WITHOUT ROWID) because outputs may be kilobytes
+// long, which SQLite documents as a poor fit for WITHOUT ROWID tables.
+// rows_done covers DB.Done so resume scans a narrow index, never the outputs;
+// rows_run_seq serves DB.Rows in order without a sort (key breaks ties) and
+// DB.Totals; rows_err finds a run's latest error without scanning successes.
+const schemaV1 = `
+CREATE TABLE meta (
+	key   TEXT PRIMARY KEY NOT NULL,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE internal (
+	key   TEXT PRIMARY KEY NOT NULL,
+	value TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE rows (
+	key               TEXT PRIMARY KEY NOT NULL,
+	run               INTEGER NOT NULL,
+	seq               INTEGER NOT NULL,
+	updated           INTEGER NOT NULL,
+	request_hash      TEXT NOT NULL,
+	status            INTEGER NOT NULL CHECK (status IN (1, 2, 3)),
+	id                TEXT NOT NULL,
+	kept              TEXT,
+	output            TEXT NOT NULL,
+	finish_reason     TEXT NOT NULL,
+	model             TEXT NOT NULL,
+	prompt_tokens     INTEGER NOT NULL,
+	completion_tokens INTEGER NOT NULL,
+	cached_tokens     INTEGER NOT NULL,
+	reasoning_tokens  INTEGER NOT NULL,
+	cost_usd          REAL,
+	latency_ms        INTEGER NOT NULL,
+	attempts          INTEGER NOT NULL,
+	error             TEXT NOT NULL,
+	error_kind        TEXT NOT NULL,
+	http_status       INTEGER NOT NULL,
+	response_body     BLOB,
+	position          TEXT NOT NULL
+);
+
+CREATE INDEX rows_done    ON rows (key, request_hash, status);
+CREATE INDEX rows_run_seq ON rows (run, seq, key);
+CREATE INDEX rows_err     ON rows (run, updated) WHERE status <> 1;
+`
+
+// migrate brings the database behind w to schemaVersion inside one immediate
+// transaction, so two processes opening a fresh file cannot both create the
+// schema. It refuses a file written by a newer version rather than guess.
+func migrate(ctx context.Context, w *sql.DB, path string) error {
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: begin schema transaction: %w", path, err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+
+	var v int
+	if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return fmt.Errorf("checkpoint %s: read schema version: %w", path, err)
+	}
+	switch {
+	case v == schemaVersion:
+		return nil
+	case v > schemaVersion:
+		return fmt.Errorf("checkpoint %s: schema version %d is newer than this program understands (%d)", path, v, schemaVersion)
+	case v == 0:
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n); err != nil {
+			return fmt.Errorf("checkpoint %s: inspect schema: %w", path, err)
+		}
+		if n != 0 {
+			return fmt.Errorf("checkpoint %s: an SQLite database with other tables, not a checkpoint", path)
+		}
+		if _, err := tx.ExecContext(ctx, schemaV1); err != nil {
+			return fmt.Errorf("checkpoint %s: create schema: %w", path, err)
+		}
+	default:
+		return fmt.Errorf("checkpoint %s: unknown schema version %d", path, v)
+	}
+	// PRAGMA does not take bound parameters; the value is our own constant.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {
+		return fmt.Errorf("checkpoint %s: set schema version: %w", path, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("checkpoint %s: commit schema: %w", path, err)
+	}
+	return nil
+}
