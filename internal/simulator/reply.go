@@ -55,11 +55,13 @@ func (s *Server) generate(req *chatRequest, index int, limit int64) completion {
 		}
 	}
 	visibleCap := int(limit) - c.reasoning
-	pieces := replyPieces(req.lastUser, s.filler, r)
+	// Every natural reply quotes the prompt's first words, so a test can
+	// tell which row an answer belongs to; only the output cap cuts them.
+	pieces, echoed := replyPieces(req.lastUser, s.filler, r)
 	// Pieces tokenise independently (each starts a new pre-token), so their
 	// separate counts add up to the total: stop once the target is reached.
 	k, sum := 0, 0
-	for k < len(pieces) && sum < target {
+	for k < len(pieces) && (sum < target || k < echoed) {
 		sum += s.counter.Count(req.model, pieces[k])
 		k++
 	}
@@ -113,8 +115,8 @@ func (s *Server) truncate(model string, pieces []string, limit int) (string, int
 // replyPieces returns the reply's building blocks: "Simulated answer to:",
 // up to quotedWords words of the prompt, then enough filler for the longest
 // reply. Every piece but the first starts with a space.
-func replyPieces(prompt string, filler []string, r *rand.Rand) []string {
-	pieces := []string{"Simulated", " answer", " to", ":"}
+func replyPieces(prompt string, filler []string, r *rand.Rand) (pieces []string, echoed int) {
+	pieces = []string{"Simulated", " answer", " to", ":"}
 	words := strings.FieldsFunc(prompt, func(c rune) bool { return unicode.IsSpace(c) || unicode.IsControl(c) })
 	if len(words) > quotedWords {
 		words = words[:quotedWords]
@@ -128,8 +130,9 @@ func replyPieces(prompt string, filler []string, r *rand.Rand) []string {
 	if len(words) > 0 {
 		pieces = append(pieces, "…")
 	}
+	echoed = len(pieces)
 	for i := 0; i < maxReplyTokens+quotedWords; i++ {
 		pieces = append(pieces, " "+filler[r.IntN(len(filler))])
 	}
-	return append(pieces, ".")
+	return append(pieces, "."), echoed
 }
