@@ -17,6 +17,16 @@ type Limits struct {
 	RPM, TPM float64
 }
 
+// probeTimeout is how long the limiter waits for the first response while
+// it is learning the limits before it lets another probe request go. It is
+// only a safety net: the caller ends a probe early with Observe.
+const probeTimeout = 10 * time.Second
+
+// headerlessProbes is how many answers without x-ratelimit-limit-* headers
+// end the learning phase: such a server (a local model server, say) has no
+// limits to learn, and sending one request at a time would be wasteful.
+const headerlessProbes = 3
+
 // Limiter paces requests to one model under its RPM and TPM limits. Both
 // buckets are reserved at the same instant and the caller waits for the
 // later of the two, so waiting for tokens never burns a request slot.
@@ -24,8 +34,14 @@ type Limits struct {
 // Buckets hold one second's worth of the per-minute limit (at least one
 // request, and at least the largest request seen for tokens): OpenAI may
 // enforce a minute's limit over much shorter windows, so we pace evenly
-// rather than bursting. A new limiter starts empty: no start-up burst.
-// It is safe for concurrent use.
+// rather than bursting.
+//
+// A limit that is neither given nor yet learned is learned from the first
+// response: until one arrives only one request (the probe) is let through,
+// so a run never opens with a burst of --concurrency requests. The bucket
+// of a newly learned limit is seeded from the response's remaining header,
+// and every later response re-syncs it (see Observe). It is safe for
+// concurrent use.
 type Limiter struct {
 	mu       sync.Mutex
 	rpm, tpm *rate.Limiter
@@ -34,12 +50,21 @@ type Limiter struct {
 	fixedRPM bool
 	fixedTPM bool
 	now      func() time.Time
+
+	learning   bool          // some limit is unknown and no answer has told us yet
+	probing    bool          // a probe request is out
+	probeStart time.Time     // when it was let through
+	headerless int           // answers without limit headers while learning
+	changed    chan struct{} // closed and replaced when learning state changes
+
+	avgCharge float64   // moving average of a request's token charge
+	resetAt   time.Time // the later of the last reset-requests/-tokens instants
 }
 
 // NewLimiter returns a limiter for the given limits. A zero limit is
 // learned from the x-ratelimit-limit-* headers of responses (see Observe);
-// until then that dimension is not limited. headroom (0.02 for 2 %) is kept
-// unused below a learned limit.
+// until the first response only one request at a time is let through.
+// headroom (0.02 for 2 %) is kept unused below a learned limit.
 func NewLimiter(l Limits, headroom float64, now func() time.Time) *Limiter {
 	if now == nil {
 		now = time.Now
@@ -51,8 +76,10 @@ func NewLimiter(l Limits, headroom float64, now func() time.Time) *Limiter {
 		now:      now,
 		fixedRPM: l.RPM > 0,
 		fixedTPM: l.TPM > 0,
+		changed:  make(chan struct{}),
 	}
-	lim.setLocked(l)
+	lim.learning = !lim.fixedRPM || !lim.fixedTPM
+	lim.setLocked(l, Limits{-1, -1})
 	return lim
 }
 
@@ -63,28 +90,58 @@ func (l *Limiter) Limits() Limits {
 	return l.limits
 }
 
-// setLocked applies limits; a dimension switched from unknown to known
-// starts with an empty bucket.
-func (l *Limiter) setLocked(n Limits) {
+// RequestRate returns the requests per second the limits allow at the
+// average token charge seen so far; +Inf while no limit is known. It is
+// what a concurrency Gate needs for Little's law.
+func (l *Limiter) RequestRate() float64 {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	r := math.Inf(1)
+	if l.limits.RPM > 0 {
+		r = l.limits.RPM / 60
+	}
+	if l.limits.TPM > 0 && l.avgCharge > 0 {
+		r = math.Min(r, l.limits.TPM/60/l.avgCharge)
+	}
+	return r
+}
+
+// ResetAt returns when the server last said its limits would be whole
+// again (the later of x-ratelimit-reset-requests and -tokens), or the zero
+// time if no response has said.
+func (l *Limiter) ResetAt() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.resetAt
+}
+
+// setLocked applies limits. A dimension switched from unknown to known gets
+// a fresh bucket holding seed (a negative seed means empty).
+func (l *Limiter) setLocked(n, seed Limits) {
 	now := l.now()
-	apply := func(rl *rate.Limiter, old, perMin float64, minBurst int) {
+	apply := func(rl **rate.Limiter, old, perMin, seed float64) {
 		if perMin <= 0 || perMin == old {
 			return
 		}
 		perSec := perMin / 60 // floats: an integer division truncates 50/60 to 0
-		burst := int(math.Max(float64(minBurst), math.Ceil(perSec)))
-		rl.SetLimitAt(now, rate.Limit(perSec))
-		rl.SetBurstAt(now, burst)
-		if old <= 0 {
-			// Drain: no start-up burst. (AllowN(burst) would not do it: it
-			// takes nothing when the bucket holds less than burst.)
-			if tok := rl.TokensAt(now); tok >= 1 {
-				rl.ReserveN(now, int(tok))
-			}
+		burst := int(math.Max(1, math.Ceil(perSec)))
+		if old > 0 {
+			// SetLimit/SetBurst keep the level and any reservations.
+			(*rl).SetLimitAt(now, rate.Limit(perSec))
+			(*rl).SetBurstAt(now, max(burst, (*rl).Burst()))
+			return
 		}
+		// Replace the unlimited bucket: it holds no reservation worth
+		// keeping. A new rate.Limiter starts full; take away what the
+		// server does not grant.
+		nl := rate.NewLimiter(rate.Limit(perSec), burst)
+		if take := burst - int(math.Max(0, math.Min(float64(burst), seed))); take > 0 {
+			nl.ReserveN(now, take)
+		}
+		*rl = nl
 	}
-	apply(l.rpm, l.limits.RPM, n.RPM, 1)
-	apply(l.tpm, l.limits.TPM, n.TPM, 1)
+	apply(&l.rpm, l.limits.RPM, n.RPM, seed.RPM)
+	apply(&l.tpm, l.limits.TPM, n.TPM, seed.TPM)
 	if n.RPM > 0 {
 		l.limits.RPM = n.RPM
 	}
@@ -102,23 +159,54 @@ func (e *ErrTooLarge) Error() string {
 }
 
 // Wait blocks until a request charged tokens may be sent, or ctx ends.
+// While limits are being learned it lets one request through at a time.
 func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
-	delay, cancel, err := l.reserve(tokens)
-	if err != nil {
-		return err
-	}
-	if delay <= 0 {
+	for {
+		delay, cancel, hold, err := l.admit(tokens)
+		if err != nil {
+			return err
+		}
+		if hold != nil {
+			if err := waitFor(ctx, hold.changed, hold.timeout); err != nil {
+				return err
+			}
+			continue
+		}
+		if delay <= 0 {
+			return nil
+		}
+		if err := waitFor(ctx, nil, delay); err != nil {
+			cancel()
+			return err
+		}
 		return nil
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		cancel()
-		return ctx.Err()
+}
+
+// hold tells a caller to wait for the learning state to change.
+type hold struct {
+	changed <-chan struct{}
+	timeout time.Duration
+}
+
+// admit is reserve, preceded by the learning gate: while a probe is out,
+// callers are told to hold until it answers or probeTimeout passes.
+func (l *Limiter) admit(tokens int64) (time.Duration, func(), *hold, error) {
+	l.mu.Lock()
+	if l.learning {
+		now := l.now()
+		if l.probing {
+			if left := l.probeStart.Add(probeTimeout).Sub(now); left > 0 {
+				h := &hold{changed: l.changed, timeout: left}
+				l.mu.Unlock()
+				return 0, nil, h, nil
+			}
+		}
+		l.probing, l.probeStart = true, now
 	}
+	l.mu.Unlock()
+	d, cancel, err := l.reserve(tokens)
+	return d, cancel, nil, err
 }
 
 // reserve takes one request and tokens from the buckets at the same
@@ -129,6 +217,11 @@ func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
 	defer l.mu.Unlock()
 	if l.limits.TPM > 0 && float64(tokens) > l.limits.TPM {
 		return 0, nil, &ErrTooLarge{Tokens: tokens, TPM: int64(l.limits.TPM)}
+	}
+	if l.avgCharge == 0 {
+		l.avgCharge = float64(tokens)
+	} else {
+		l.avgCharge += (float64(tokens) - l.avgCharge) / 64
 	}
 	now := l.now()
 	if l.tpm.Limit() != rate.Inf && int(tokens) > l.tpm.Burst() {
@@ -145,34 +238,127 @@ func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
 	return max(r1.DelayFrom(now), r2.DelayFrom(now)), cancel, nil
 }
 
-// Observe learns limits from a response's x-ratelimit-limit-* headers, for
-// each dimension not fixed by the user, less the headroom.
-func (l *Limiter) Observe(h http.Header) {
-	rpm := headerFloat(h, "x-ratelimit-limit-requests")
-	tpm := headerFloat(h, "x-ratelimit-limit-tokens")
-	if rpm <= 0 && tpm <= 0 {
-		return
+// waitFor waits d, or until ch is closed (ch may be nil), or ctx ends.
+func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ch:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
+}
+
+// Observe re-syncs the limiter with a response's x-ratelimit headers. Call
+// it after every request, with the answer's headers whatever its status,
+// or with nil when no answer arrived (connection error, timeout).
+//
+//   - x-ratelimit-limit-*: a limit not fixed by the caller is learned, less
+//     the headroom; the first one seeds its bucket from the remaining header
+//     and ends the learning phase.
+//   - x-ratelimit-remaining-*: an upper bound on what may be sent now. If
+//     our bucket holds more than the server says remains (another process
+//     is using the same key, or the server counts tokens differently), ours
+//     is drained down to it; it is never refilled above it.
+//   - x-ratelimit-reset-*: kept for ResetAt. Pacing needs no more from them:
+//     with remaining and the rate they say the same thing.
+//
+// It costs a few header lookups and one lock.
+func (l *Limiter) Observe(h http.Header) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	n := Limits{}
-	if !l.fixedRPM && rpm > 0 {
-		n.RPM = rpm * (1 - l.headroom)
+	if h == nil {
+		if l.learning && l.probing {
+			l.probing = false // the probe learned nothing: let the next one go
+			l.notifyLocked()
+		}
+		return
 	}
-	if !l.fixedTPM && tpm > 0 {
-		n.TPM = tpm * (1 - l.headroom)
+	rpm := headerFloat(h, "x-ratelimit-limit-requests")
+	tpm := headerFloat(h, "x-ratelimit-limit-tokens")
+	remReq, okReq := headerValue(h, "x-ratelimit-remaining-requests")
+	remTok, okTok := headerValue(h, "x-ratelimit-remaining-tokens")
+	now := l.now()
+	if rpm <= 0 && tpm <= 0 {
+		if l.learning {
+			l.probing = false
+			l.headerless++
+			if l.headerless >= headerlessProbes {
+				l.learning = false
+			}
+			l.notifyLocked()
+		}
+	} else {
+		n, seed := Limits{}, Limits{RPM: -1, TPM: -1}
+		if !l.fixedRPM && rpm > 0 {
+			n.RPM = rpm * (1 - l.headroom)
+		}
+		if !l.fixedTPM && tpm > 0 {
+			n.TPM = tpm * (1 - l.headroom)
+		}
+		if okReq {
+			seed.RPM = remReq
+		}
+		if okTok {
+			seed.TPM = remTok
+		}
+		l.setLocked(n, seed)
+		if l.learning {
+			l.learning, l.probing = false, false
+			l.notifyLocked()
+		}
 	}
-	l.setLocked(n)
+	if okReq {
+		drainTo(l.rpm, now, remReq)
+	}
+	if okTok {
+		drainTo(l.tpm, now, remTok)
+	}
+	var reset time.Duration
+	for _, name := range []string{"x-ratelimit-reset-requests", "x-ratelimit-reset-tokens"} {
+		if d, err := time.ParseDuration(h.Get(name)); err == nil && d > reset {
+			reset = d
+		}
+	}
+	if reset > 0 || okReq || okTok {
+		l.resetAt = now.Add(reset)
+	}
+}
+
+// notifyLocked wakes every caller holding for the learning state.
+func (l *Limiter) notifyLocked() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// drainTo takes from rl whatever it holds above remaining, so that we never
+// send more at once than the server says is left.
+func drainTo(rl *rate.Limiter, now time.Time, remaining float64) {
+	if rl.Limit() == rate.Inf {
+		return
+	}
+	if excess := math.Ceil(rl.TokensAt(now) - remaining); excess >= 1 {
+		rl.ReserveN(now, int(excess)) // excess <= tokens <= burst: always granted
+	}
+}
+
+// headerValue parses a non-negative number header.
+func headerValue(h http.Header, name string) (float64, bool) {
+	v := h.Get(name)
+	if v == "" {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
 }
 
 func headerFloat(h http.Header, name string) float64 {
-	v := h.Get(name)
-	if v == "" {
-		return 0
-	}
-	f, err := strconv.ParseFloat(v, 64)
-	if err != nil || f < 0 {
-		return 0
-	}
+	f, _ := headerValue(h, name)
 	return f
 }

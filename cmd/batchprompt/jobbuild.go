@@ -85,6 +85,11 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 	}
 	if j.State == "" {
 		j.State = defaultState(jobPath, f.outputs)
+		if f.simulate {
+			// Simulated answers must never be mistaken for paid ones when
+			// the same job later runs against the real API.
+			j.State = strings.TrimSuffix(j.State, ".state.db") + ".sim.state.db"
+		}
 	}
 	return j, nil
 }
