@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"testing"
@@ -79,5 +80,206 @@ func TestLimiterLearnsFromHeaders(t *testing.T) {
 	got := l.Limits()
 	if got.RPM != 588 || got.TPM != 5000 {
 		t.Fatalf("limits = %+v, want RPM 588 learned less 2%% headroom and TPM 5000 kept from the flag", got)
+	}
+}
+
+// rlHeaders builds x-ratelimit headers from name/value pairs, with the
+// "x-ratelimit-" prefix left out.
+func rlHeaders(kv ...string) http.Header {
+	h := http.Header{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		h.Set("x-ratelimit-"+kv[i], kv[i+1])
+	}
+	return h
+}
+
+// delays reserves n requests of tokens each at the current instant.
+func delays(t *testing.T, l *Limiter, n int, tokens int64) []time.Duration {
+	t.Helper()
+	var out []time.Duration
+	for range n {
+		d, _, err := l.reserve(tokens)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func ms(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, x := range v {
+		out[i] = time.Duration(x) * time.Millisecond
+	}
+	return out
+}
+
+func equalDurations(a, b []time.Duration) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLimiterProbesOneRequestWhileLearning(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(Limits{}, 0, clk.now)
+	if _, _, h, err := l.admit(1); err != nil || h != nil {
+		t.Fatalf("first request: hold=%v err=%v, want it through as the probe", h, err)
+	}
+	_, _, h, _ := l.admit(1)
+	if h == nil {
+		t.Fatal("second request went through while the probe is out")
+	}
+	// Wait, too, holds: with a cancelled context it returns the context's error.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := l.Wait(ctx, 1); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Wait during the probe = %v, want context.Canceled", err)
+	}
+	l.Observe(rlHeaders("limit-requests", "600", "remaining-requests", "599"))
+	select {
+	case <-h.changed:
+	default:
+		t.Fatal("holders were not woken by the first answer")
+	}
+	// Learned 600 RPM; the bucket is seeded full (1 s = 10 requests) from remaining.
+	got := delays(t, l, 11, 1)
+	want := ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)
+	if !equalDurations(got, want) {
+		t.Fatalf("delays after learning = %v, want %v", got, want)
+	}
+}
+
+func TestLimiterProbeEnds(t *testing.T) {
+	tests := []struct {
+		name     string
+		end      func(l *Limiter, clk *fakeClock)
+		learning bool // still one at a time afterwards
+	}{
+		{"no answer lets the next probe go", func(l *Limiter, _ *fakeClock) { l.Observe(nil) }, true},
+		{"probe timeout lets the next probe go", func(_ *Limiter, clk *fakeClock) { clk.advance(probeTimeout) }, true},
+		{"one answer without limit headers", func(l *Limiter, _ *fakeClock) { l.Observe(http.Header{}) }, true},
+		{"answers without limit headers end learning", func(l *Limiter, _ *fakeClock) {
+			for range headerlessProbes {
+				l.Observe(http.Header{"Content-Type": {"application/json"}})
+			}
+		}, false},
+		{"limit headers end learning", func(l *Limiter, _ *fakeClock) {
+			l.Observe(rlHeaders("limit-tokens", "60000", "remaining-tokens", "60000"))
+		}, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			l := NewLimiter(Limits{}, 0, clk.now)
+			if _, _, h, _ := l.admit(1); h != nil {
+				t.Fatal("probe held")
+			}
+			tc.end(l, clk)
+			if _, _, h, _ := l.admit(1); h != nil {
+				t.Fatal("next request held after the probe ended")
+			}
+			_, _, h, _ := l.admit(1)
+			if (h != nil) != tc.learning {
+				t.Fatalf("third request held=%v, want %v", h != nil, tc.learning)
+			}
+		})
+	}
+}
+
+func TestLimiterFixedLimitsNeedNoProbe(t *testing.T) {
+	l := NewLimiter(Limits{RPM: 60000, TPM: 1e9}, 0, newFakeClock().now)
+	for range 3 {
+		if _, _, h, _ := l.admit(1); h != nil {
+			t.Fatal("held although both limits are given")
+		}
+	}
+}
+
+func TestLimiterSeedsFromRemaining(t *testing.T) {
+	tests := []struct {
+		name   string
+		h      http.Header
+		tokens int64
+		want   []time.Duration
+	}{
+		{"requests: only 3 remain", rlHeaders("limit-requests", "600", "remaining-requests", "3"), 1, ms(0, 0, 0, 100, 200)},
+		{"requests: nothing remains", rlHeaders("limit-requests", "600", "remaining-requests", "0"), 1, ms(100, 200)},
+		{"requests: no remaining header starts empty", rlHeaders("limit-requests", "600"), 1, ms(100, 200)},
+		// 60,000 TPM = 1,000 tokens/s; 500 remain: one request of 500 now, the next after 0.5 s.
+		{"tokens: 500 remain", rlHeaders("limit-tokens", "60000", "remaining-tokens", "500"), 500, ms(0, 500, 1000)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := NewLimiter(Limits{}, 0, newFakeClock().now)
+			l.Observe(tc.h)
+			if got := delays(t, l, len(tc.want), tc.tokens); !equalDurations(got, tc.want) {
+				t.Fatalf("delays = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLimiterDrainsToRemaining(t *testing.T) {
+	tests := []struct {
+		name string
+		h    http.Header
+		want []time.Duration
+	}{
+		// The bucket is full (10 requests) when the server says only 2 remain.
+		{"drained to remaining", rlHeaders("remaining-requests", "2"), ms(0, 0, 100, 200)},
+		{"remaining above ours changes nothing", rlHeaders("remaining-requests", "50"), ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)},
+		{"zero remaining empties it", rlHeaders("remaining-requests", "0"), ms(100, 200)},
+		{"garbage is ignored", rlHeaders("remaining-requests", "-4"), ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)},
+		{"a fixed limit is kept", rlHeaders("limit-requests", "60", "remaining-requests", "1"), ms(0, 100, 200)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := newFakeClock()
+			l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
+			clk.advance(2 * time.Second) // fill the bucket: 10 requests
+			l.Observe(tc.h)
+			if got := delays(t, l, len(tc.want), 1); !equalDurations(got, tc.want) {
+				t.Fatalf("delays = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestLimiterNeverRefillsAboveRemaining(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
+	clk.advance(2 * time.Second)
+	l.Observe(rlHeaders("remaining-requests", "1"))
+	l.Observe(rlHeaders("remaining-requests", "500")) // a later, higher answer adds nothing
+	if got, want := delays(t, l, 2, 1), ms(0, 100); !equalDurations(got, want) {
+		t.Fatalf("delays = %v, want %v", got, want)
+	}
+}
+
+func TestLimiterResetAtAndRequestRate(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(Limits{}, 0, clk.now)
+	if !l.ResetAt().IsZero() {
+		t.Fatal("ResetAt before any answer is not zero")
+	}
+	if r := l.RequestRate(); r <= 1e300 {
+		t.Fatalf("RequestRate with no limits = %v, want +Inf", r)
+	}
+	l.Observe(rlHeaders("limit-requests", "600", "limit-tokens", "60000",
+		"reset-requests", "100ms", "reset-tokens", "2.5s"))
+	if got, want := l.ResetAt(), clk.t.Add(2500*time.Millisecond); !got.Equal(want) {
+		t.Fatalf("ResetAt = %v, want %v", got, want)
+	}
+	l.reserve(200) // average charge 200 tokens: 1,000 tokens/s allows 5 requests/s
+	if r := l.RequestRate(); r != 5 {
+		t.Fatalf("RequestRate = %v, want 5 (tokens bind)", r)
 	}
 }

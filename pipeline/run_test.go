@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -334,3 +337,66 @@ func TestRunTemperatureZeroReachesServer(t *testing.T) {
 type syncBuffer struct{ b *bytes.Buffer }
 
 func (s *syncBuffer) Write(p []byte) (int, error) { return s.b.Write(p) }
+
+// TestRunAgainstAnotherServer uses a different OpenAI-compatible server that
+// echoes each prompt after a per-row delay, so answers complete out of
+// order: each must still land on its own row.
+func TestRunAgainstAnotherServer(t *testing.T) {
+	const rows = 300
+	var mu sync.Mutex
+	seen := 0
+	var held chan struct{} // closed when the next request arrives
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Messages []struct{ Content string } `json:"messages"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || r.URL.Path != "/v1/chat/completions" {
+			http.Error(w, `{"error":{"message":"bad","type":"invalid_request_error"}}`, 400)
+			return
+		}
+		// Every third request is answered only after the next one has
+		// arrived, so completion order differs from input order.
+		mu.Lock()
+		seen++
+		n := seen
+		if held != nil {
+			close(held)
+			held = nil
+		}
+		var wait chan struct{}
+		if n%3 == 0 && n < rows {
+			wait = make(chan struct{})
+			held = wait
+		}
+		mu.Unlock()
+		if wait != nil {
+			<-wait
+		}
+		prompt := req.Messages[len(req.Messages)-1].Content
+		json.NewEncoder(w).Encode(map[string]any{
+			"id": "x", "object": "chat.completion", "model": "local-model",
+			"choices": []any{map[string]any{"index": 0, "finish_reason": "stop",
+				"message": map[string]any{"role": "assistant", "content": "echo: " + prompt}}},
+			"usage": map[string]any{"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+		})
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	job := Job{
+		Input: writeCSV(t, dir, rows), Outputs: []string{filepath.Join(dir, "o.jsonl")},
+		Template: "{{.id}}|{{.text}}", Model: "local-model", IDColumn: "id", State: filepath.Join(dir, "s.db"),
+	}
+	s, err := Run(context.Background(), job, Options{Endpoint: Endpoint{BaseURL: srv.URL + "/v1"}, Concurrency: 32})
+	if err != nil || s.Stop != Completed {
+		t.Fatalf("stop=%v err=%v %v", s.Stop, s.Err, err)
+	}
+	for i, r := range readJSONL(t, job.Outputs[0]) {
+		want := fmt.Sprintf("echo: id-%05d|%s", i, messy(i))
+		if r["output"] != want {
+			t.Fatalf("row %d: output %q, want %q", i, r["output"], want)
+		}
+		if r["cost_usd"] != nil {
+			t.Fatalf("row %d: an unpriced model's cost must be null, got %v", i, r["cost_usd"])
+		}
+	}
+}
