@@ -18,15 +18,16 @@ type pending struct {
 	kept   []*string
 	body   []byte
 	hash   string
-	tokens int64 // prompt tokens, counted exactly
-	charge int64 // TPM charge: prompt + max output
+	text   string // the rendered prompt, until counted
+	tokens int64  // prompt tokens, counted exactly
+	charge int64  // TPM charge: prompt + max output
 	// final is set when the row already has its result (it could not be
 	// parsed or rendered) and must not be sent.
 	final *checkpoint.Row
 }
 
 // prepare turns a record into a request, or into a final error row.
-func (r *runner) prepare(rec readers.Record, seq int64, ids *idSet) pending {
+func (r *runner) prepare(rec readers.Record, seq int64) pending {
 	p := pending{seq: seq, pos: rec.Pos, key: rec.Pos.File + "#" + strconv.FormatInt(rec.Pos.Row, 10)}
 	p.id = strconv.FormatInt(seq, 10)
 	p.kept = make([]*string, len(r.job.Keep))
@@ -46,11 +47,8 @@ func (r *runner) prepare(rec readers.Record, seq int64, ids *idSet) pending {
 		return r.errorRow(p, "parse", rec.Err.Error())
 	}
 	if r.job.IDColumn != "" {
-		switch first, dup := ids.add(p.id, rec.Pos); {
-		case p.id == "":
+		if p.id == "" {
 			return r.errorRow(p, "id", fmt.Sprintf("%s: id column %q is empty", rec.Pos, r.job.IDColumn))
-		case dup:
-			return r.errorRow(p, "id", fmt.Sprintf("%s: duplicate id %q (first at %s)", rec.Pos, p.id, first))
 		}
 		p.key = "id:" + p.id
 	}
@@ -62,15 +60,29 @@ func (r *runner) prepare(rec readers.Record, seq int64, ids *idSet) pending {
 	if err != nil {
 		return r.errorRow(p, "render", fmt.Sprintf("%s: %v", rec.Pos, err))
 	}
-	p.body, p.hash = body, hashBody(body)
+	p.body, p.hash, p.text = body, hashBody(body), text
+	return p
+}
+
+// count measures the prompt exactly, for the limiter. Only rows that will
+// be sent pay for it: a resumed run skips tokenising what is done.
+func (r *runner) count(p *pending) {
 	msgs := make([]budget.Message, 0, 2)
 	if r.job.System != "" {
 		msgs = append(msgs, budget.Message{Role: "system", Content: r.job.System})
 	}
-	msgs = append(msgs, budget.Message{Role: "user", Content: text})
+	msgs = append(msgs, budget.Message{Role: "user", Content: p.text})
 	p.tokens = int64(r.counter.Chat(r.job.Model, msgs))
 	p.charge = budget.TPMCharge(p.tokens, r.maxOutput())
-	return p
+	p.text = ""
+}
+
+// duplicate turns row into an error row: its id was seen first at first.
+// The row keeps a key of its own (file and row) so it cannot replace the
+// first row's result.
+func (r *runner) duplicate(p *pending, first string) {
+	p.key = p.pos.File + "#" + strconv.FormatInt(p.pos.Row, 10)
+	*p = r.errorRow(*p, "id", fmt.Sprintf("%s: duplicate id %q (first at %s)", p.pos, p.id, first))
 }
 
 // maxOutput is the output cap a request is charged for: --max-tokens, or
@@ -92,18 +104,4 @@ func (r *runner) errorRow(p pending, kind, msg string) pending {
 		Error: msg, ErrorKind: kind, Position: p.pos.String(),
 	}
 	return p
-}
-
-// idSet finds duplicate ids within one run.
-type idSet struct{ m map[string]readers.Position }
-
-func newIDSet() *idSet { return &idSet{m: map[string]readers.Position{}} }
-
-// add records id at pos and reports where it was first seen if it is a duplicate.
-func (s *idSet) add(id string, pos readers.Position) (readers.Position, bool) {
-	if first, ok := s.m[id]; ok {
-		return first, true
-	}
-	s.m[id] = pos
-	return readers.Position{}, false
 }

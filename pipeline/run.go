@@ -60,7 +60,6 @@ type runner struct {
 	counter *budget.Counter
 	price   budget.Price
 	priced  bool
-	prev    map[string]prevRow
 	runID   int64
 
 	dispatchCtx  context.Context // ends when no new request may start
@@ -82,11 +81,6 @@ type runner struct {
 	p        progressCounters
 	kinds    kindTally
 	requests atomic.Int64
-}
-
-type prevRow struct {
-	hash   string
-	status checkpoint.Status
 }
 
 func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
@@ -175,59 +169,142 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	return s, nil
 }
 
-// dispatch reads the input and hands each row to the worker pool. It
-// returns the number of rows read and a fatal read error, if any.
+// dispatchBatch is how many input rows are checked against the state
+// database at once: one lookup query and one claim transaction per batch,
+// never one per row, and never every key in memory.
+const dispatchBatch = 128
+
+// dispatch reads the input and hands each row that needs sending to the
+// worker pool. It returns the number of rows read and a fatal read error.
 func (r *runner) dispatch() (int64, error) {
 	p := pool.New().WithMaxGoroutines(r.opt.Concurrency)
 	defer p.Wait()
-	ids := newIDSet()
 	var seq int64
-	touch := newToucher(r.db)
-	defer func() {
-		if err := touch.flush(context.Background()); err != nil {
-			r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
-		}
-	}()
+	batch := make([]pending, 0, dispatchBatch)
 	for {
-		if r.job.Limit > 0 && seq >= r.job.Limit {
-			return seq, nil
+		stop, err := r.fill(&batch, &seq)
+		if len(batch) > 0 {
+			if ferr := r.route(batch, p); ferr != nil {
+				return seq, ferr
+			}
+			batch = batch[:0]
+		}
+		if err != nil || stop {
+			return seq, err
+		}
+	}
+}
+
+// fill reads up to dispatchBatch rows into batch. stop reports the end of
+// the input (or of --limit, or of the run).
+func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
+	for len(*batch) < dispatchBatch {
+		if r.job.Limit > 0 && *seq >= r.job.Limit {
+			return true, nil
 		}
 		if r.dispatchCtx.Err() != nil {
-			return seq, nil
+			return true, nil
 		}
 		rec, err := r.input.Next(r.dispatchCtx)
 		if errors.Is(err, io.EOF) {
-			return seq, nil
+			return true, nil
 		}
 		if err != nil {
 			if r.dispatchCtx.Err() != nil {
-				return seq, nil
+				return true, nil
 			}
 			r.fail(err)
-			return seq, err
+			return true, err
 		}
 		r.p.read.Add(1)
 		r.updateBytes()
-		row := r.prepare(rec, seq, ids)
-		seq++
+		*batch = append(*batch, r.prepare(rec, *seq))
+		*seq++
+	}
+	return false, nil
+}
+
+// route decides, for one batch, which rows are answered already (reused),
+// which are duplicates, and which must be sent; it claims the latter in the
+// state database before they go out, so a duplicate id arriving while the
+// first is still in flight is caught, and an interrupted run leaves them
+// pending.
+func (r *runner) route(batch []pending, p *pool.Pool) error {
+	keys := make([]string, 0, len(batch))
+	for _, row := range batch {
+		if row.final == nil {
+			keys = append(keys, row.key)
+		}
+	}
+	stored, err := r.db.Lookup(context.WithoutCancel(r.dispatchCtx), keys)
+	if err != nil {
+		err = fmt.Errorf("state database %s: %w", r.job.State, err)
+		r.fail(err)
+		return err
+	}
+	var touch []checkpoint.SeqUpdate
+	var claims []checkpoint.Row
+	var send []pending
+	inBatch := map[string]string{}
+	for i := range batch {
+		row := &batch[i]
+		if row.final == nil && r.job.IDColumn != "" {
+			if first, ok := inBatch[row.key]; ok {
+				r.duplicate(row, first)
+			} else if s, ok := stored[row.key]; ok && s.Run == r.runID {
+				r.duplicate(row, s.Position)
+			} else {
+				inBatch[row.key] = row.pos.String()
+			}
+		}
 		if row.final != nil {
 			if r.job.Strict {
 				err := fmt.Errorf("%s (--strict)", row.final.Error)
 				r.fail(err)
-				return seq, err
+				return err
 			}
-			r.finish(*row.final)
+			claims = append(claims, *row.final)
 			continue
 		}
-		if prev, ok := r.prev[row.key]; ok && prev.hash == row.hash &&
-			(prev.status == checkpoint.StatusOK || (prev.status == checkpoint.StatusFailed && !r.job.RetryFailed)) {
-			if err := touch.add(r.dispatchCtx, row.key, row.seq); err != nil {
-				r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
-				return seq, nil
-			}
-			r.reused(prev.status)
+		if s, ok := stored[row.key]; ok && s.RequestHash == row.hash &&
+			(s.Status == checkpoint.StatusOK || (s.Status == checkpoint.StatusFailed && !r.job.RetryFailed)) {
+			touch = append(touch, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
+			r.reused(s.Status)
 			continue
 		}
+		claims = append(claims, checkpoint.Row{
+			Key: row.key, Seq: row.seq, RequestHash: row.hash, Status: checkpoint.StatusPending, ID: row.id,
+			Kept: row.kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending",
+			Position: row.pos.String(),
+		})
+		send = append(send, *row)
+	}
+	ctx := context.WithoutCancel(r.dispatchCtx)
+	if len(touch) > 0 {
+		if err := r.db.Touch(ctx, touch); err != nil {
+			err = fmt.Errorf("state database %s: %w", r.job.State, err)
+			r.fail(err)
+			return err
+		}
+	}
+	if len(claims) > 0 {
+		if err := r.db.Commit(ctx, claims); err != nil {
+			err = fmt.Errorf("state database %s: %w", r.job.State, err)
+			r.fail(err)
+			return err
+		}
+	}
+	for _, row := range batch {
+		if row.final != nil {
+			r.counted(*row.final)
+		}
+	}
+	for _, row := range send {
+		if r.dispatchCtx.Err() != nil {
+			return nil // claimed rows stay pending for the next run
+		}
+		r.count(&row)
 		p.Go(func() { r.work(row) })
 	}
+	return nil
 }

@@ -400,3 +400,50 @@ func TestRunAgainstAnotherServer(t *testing.T) {
 		}
 	}
 }
+
+func TestRunEditedRowIsTheOnlyOneSent(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	in := writeCSV(t, e.dir, 200)
+	job := e.job(in)
+	if _, err := Run(context.Background(), job, e.opts()); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(in)
+	edited := strings.Replace(string(data), "row 57: ", "row 57 (edited): ", 1)
+	// An added row at the end is new, too.
+	edited += "id-new,appended row,0\n"
+	os.WriteFile(in, []byte(edited), 0o644)
+	s, err := Run(context.Background(), job, e.opts())
+	if err != nil || s.Stop != Completed {
+		t.Fatalf("stop=%v err=%v %v", s.Stop, s.Err, err)
+	}
+	if s.Requests != 2 || s.Reused != 199 {
+		t.Fatalf("sent %d (want 2: the edited and the added row), reused %d (want 199)", s.Requests, s.Reused)
+	}
+	rows := readJSONL(t, job.Outputs[0])
+	if len(rows) != 201 || !strings.Contains(rows[57]["output"].(string), "(edited)") || rows[200]["id"] != "id-new" {
+		t.Fatalf("outputs: %d rows; row 57 %v; last %v", len(rows), rows[57]["output"], rows[200]["id"])
+	}
+}
+
+func TestRunDuplicateIDsAcrossBatches(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	var b strings.Builder
+	b.WriteString("id,text,extra\n")
+	for i := range 400 {
+		b.WriteString(fmt.Sprintf("id-%d,text %d,0\n", i%300, i)) // rows 300..399 repeat ids 0..99
+	}
+	in := filepath.Join(e.dir, "dups.csv")
+	os.WriteFile(in, []byte(b.String()), 0o644)
+	s, err := Run(context.Background(), e.job(in), e.opts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.OK != 300 || s.Failed != 100 || e.sim.Stats().Requests != 300 {
+		t.Fatalf("ok %d failed %d sent %d; want 300/100/300", s.OK, s.Failed, e.sim.Stats().Requests)
+	}
+	rows := readJSONL(t, filepath.Join(e.dir, "out.jsonl"))
+	if msg, _ := rows[350]["error"].(string); !strings.Contains(msg, `duplicate id "id-50" (first at`) || !strings.Contains(msg, "dups.csv:52") {
+		t.Fatalf("row 350 error %q", msg)
+	}
+}

@@ -89,13 +89,6 @@ func (r *runner) openState(ctx context.Context) error {
 	} else if err := db.SetFingerprint(ctx, fp); err != nil {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
-	r.prev = map[string]prevRow{}
-	if err := db.Done(ctx, func(key, hash string, st checkpoint.Status) error {
-		r.prev[key] = prevRow{hash: hash, status: st}
-		return nil
-	}); err != nil {
-		return fmt.Errorf("state database %s: %w", r.job.State, err)
-	}
 	if r.runID, err = db.BeginRun(ctx); err != nil {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
@@ -125,29 +118,4 @@ func backupState(path string) error {
 		return fmt.Errorf("--restart: %w", err)
 	}
 	return nil
-}
-
-// toucher marks reused rows as part of this run, in batches.
-type toucher struct {
-	db  *checkpoint.DB
-	buf []checkpoint.SeqUpdate
-}
-
-func newToucher(db *checkpoint.DB) *toucher { return &toucher{db: db} }
-
-func (t *toucher) add(ctx context.Context, key string, seq int64) error {
-	t.buf = append(t.buf, checkpoint.SeqUpdate{Key: key, Seq: seq})
-	if len(t.buf) >= 1000 {
-		return t.flush(ctx)
-	}
-	return nil
-}
-
-func (t *toucher) flush(ctx context.Context) error {
-	if len(t.buf) == 0 {
-		return nil
-	}
-	err := t.db.Touch(ctx, t.buf)
-	t.buf = t.buf[:0]
-	return err
 }

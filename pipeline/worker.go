@@ -153,6 +153,11 @@ func (r *runner) finish(row checkpoint.Row) {
 		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
 		return
 	}
+	r.counted(row)
+}
+
+// counted adds a committed row to the progress figures.
+func (r *runner) counted(row checkpoint.Row) {
 	r.p.done.Add(1)
 	switch row.Status {
 	case checkpoint.StatusOK:
