@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 )
 
@@ -62,8 +63,12 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 			return fmt.Errorf("prepare upsert: %w", err)
 		}
 		defer stmt.Close()
+		var spent int64
 		for i := range rows {
 			r := &rows[i]
+			if r.CostUSD != nil && *r.CostUSD > 0 {
+				spent += int64(math.Ceil(*r.CostUSD * 1e9))
+			}
 			kept, err := encodeKept(r.Kept)
 			if err != nil {
 				return fmt.Errorf("row %q: encode kept columns: %w", r.Key, err)
@@ -77,6 +82,15 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 				nullBytes(r.ResponseBody), r.Position,
 			); err != nil {
 				return fmt.Errorf("row %q (%s): upsert: %w", r.Key, r.Position, err)
+			}
+		}
+		if spent > 0 {
+			total, err := intInternal(ctx, tx, keySpent)
+			if err != nil {
+				return err
+			}
+			if err := setInternal(ctx, tx, keySpent, strconv.FormatInt(total+spent, 10)); err != nil {
+				return err
 			}
 		}
 		return setInternal(ctx, tx, keyUpdated, strconv.FormatInt(updated, 10))

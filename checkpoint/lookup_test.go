@@ -44,3 +44,24 @@ func TestLookup(t *testing.T) {
 		t.Fatalf("no keys: %v %v", got, err)
 	}
 }
+
+func TestSpentAccumulatesAcrossRuns(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/s.db"
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c1, c2 := 0.25, 0.125
+	db.BeginRun(ctx)
+	db.Commit(ctx, []Row{{Key: "a", Status: StatusOK, CostUSD: &c1}, {Key: "b", Status: StatusPending}})
+	db.BeginRun(ctx)
+	// "a" sent again (its input was edited): paid twice.
+	db.Commit(ctx, []Row{{Key: "a", Status: StatusOK, CostUSD: &c2}})
+	db.Close()
+	db, _ = Open(ctx, path)
+	defer db.Close()
+	if got, err := db.Spent(ctx); err != nil || got != 0.375 {
+		t.Fatalf("Spent = %v, %v; want 0.375", got, err)
+	}
+}

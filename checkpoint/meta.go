@@ -14,7 +14,20 @@ const (
 	keyFingerprint = "fingerprint" // JSON object of the job's identity
 	keyRun         = "run"         // current run counter
 	keyUpdated     = "updated"     // last commit sequence number, orders errors
+	keySpent       = "spent_nano"  // every committed cost ever, in nano-dollars
 )
+
+// Spent returns the cost of every result ever committed to this database,
+// in USD, across all runs, including results later replaced (an edited row
+// sent again was paid twice). The budget cap counts against it, so a resumed
+// job's cap includes what earlier runs spent.
+func (db *DB) Spent(ctx context.Context) (float64, error) {
+	n, err := intInternal(ctx, db.r, keySpent)
+	if err != nil {
+		return 0, fmt.Errorf("checkpoint %s: read spend: %w", db.path, err)
+	}
+	return float64(n) / 1e9, nil
+}
 
 // Meta returns the value stored under key by SetMeta; ok is false when none is.
 func (db *DB) Meta(ctx context.Context, key string) (value string, ok bool, err error) {

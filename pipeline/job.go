@@ -59,6 +59,13 @@ type Options struct {
 
 	Prices *budget.Prices // nil: the embedded table
 
+	// MaxCostUSD caps what the job may ever spend, counted over its state
+	// database across runs (0: no cap). Before each request its worst case
+	// (prompt at the input price plus the output cap at the output price)
+	// is reserved; a request whose reservation would cross the cap is not
+	// sent, and the run stops with BudgetReached.
+	MaxCostUSD float64
+
 	Logger   *slog.Logger     // nil: discard
 	Progress func(Progress)   // called after every finished row and on pauses; must be quick
 	Now      func() time.Time // nil: time.Now

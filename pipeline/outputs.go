@@ -98,7 +98,8 @@ func (r *runner) summary(rows int64) Summary {
 	r.mu.Lock()
 	stop, err := r.stop, r.stopErr
 	r.mu.Unlock()
-	return Summary{
+	spent, _ := r.db.Spent(context.Background())
+	return Summary{SpentUSD: spent,
 		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
 		ErrorKinds: r.kinds.list(), Limits: r.limiter.Limits(), Requests: r.requests.Load(),
 		State: r.job.State,

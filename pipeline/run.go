@@ -60,6 +60,7 @@ type runner struct {
 	counter *budget.Counter
 	price   budget.Price
 	priced  bool
+	cap     *budget.Cap // nil without --max-cost
 	runID   int64
 
 	dispatchCtx  context.Context // ends when no new request may start
@@ -100,6 +101,18 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	if err := r.openState(ctx); err != nil {
 		in.Close()
 		return nil, err
+	}
+	if opt.MaxCostUSD > 0 {
+		if !r.priced {
+			r.close()
+			return nil, configErrorf("--max-cost needs a price for model %s, and the built-in table has none: give one with --prices FILE (JSON or YAML: {%q: {input: USD per 1M, output: USD per 1M}})", job.Model, job.Model)
+		}
+		spent, err := r.db.Spent(ctx)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("state database %s: %w", job.State, err)
+		}
+		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
 	}
 	r.client = NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
 	r.limiter = NewLimiter(opt.Limits, opt.Headroom, opt.Now)

@@ -68,6 +68,7 @@ type Summary struct {
 	ErrorKinds        []ErrorKind // most frequent first
 	Limits            Limits      // the limits in force at the end
 	Requests          int64       // HTTP requests sent
+	SpentUSD          float64     // the job's spend over all its runs, from the state database
 	State             string
 }
 

@@ -32,6 +32,10 @@ func (r *runner) work(p pending) {
 		if r.dispatchCtx.Err() != nil {
 			return
 		}
+		res, ok := r.reserve(p)
+		if !ok {
+			return
+		}
 		attempts++
 		r.requests.Add(1)
 		start := r.opt.Now()
@@ -40,8 +44,16 @@ func (r *runner) work(p pending) {
 		if err == nil {
 			r.limiter.Observe(resp.Header)
 			r.succeeded()
-			r.finish(r.okRow(p, resp, attempts, latency))
+			row := r.okRow(p, resp, attempts, latency)
+			if res != nil {
+				res.Settle(*row.CostUSD)
+			}
+			r.finish(row)
 			return
+		}
+		if res != nil {
+			// Failed requests are not billed: hand the reservation back.
+			res.Release()
 		}
 		if r.sendCtx.Err() != nil {
 			return // abandoned after the drain timeout
@@ -179,6 +191,22 @@ func (r *runner) reused(st checkpoint.Status) {
 		r.p.failed.Add(1)
 	}
 	r.report()
+}
+
+// reserve books the row's worst-case cost against the cap. It returns
+// false, and stops the run, when the cap would be crossed: the row is not
+// sent and stays pending for a run with a higher cap.
+func (r *runner) reserve(p pending) (*budget.Reservation, bool) {
+	if r.cap == nil {
+		return nil, true
+	}
+	res, err := r.cap.Reserve(r.price.WorstCase(p.tokens, r.maxOutput()))
+	if err != nil {
+		r.stopWith(BudgetReached, fmt.Errorf("the next request could cost up to $%.6f and the cap is $%.2f with $%.4f spent and $%.4f reserved: rerun with a higher --max-cost to continue",
+			r.price.WorstCase(p.tokens, r.maxOutput()), r.cap.Limit(), r.cap.Spent(), r.cap.Reserved()))
+		return nil, false
+	}
+	return res, true
 }
 
 // roundUSD drops float noise below a millionth of a cent, so outputs show

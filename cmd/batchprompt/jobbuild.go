@@ -117,6 +117,10 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		StallTimeout: f.stallTimeout, DrainTimeout: f.drainTimeout,
 		Limits: pipeline.Limits{RPM: f.rpm, TPM: f.tpm},
 	}
+	if f.maxCost < 0 {
+		return o, &usageError{fmt.Errorf("--max-cost %g: want a positive amount in USD", f.maxCost)}
+	}
+	o.MaxCostUSD = f.maxCost
 	if f.concurrency < 1 {
 		return o, &usageError{fmt.Errorf("--concurrency %d: want at least 1", f.concurrency)}
 	}

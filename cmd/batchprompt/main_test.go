@@ -155,6 +155,7 @@ func TestExitCodes(t *testing.T) {
 		{"no key for OpenAI", []string{"run", "-i", in, "-o", out("e.jsonl"), "--template", "x"}, mapEnv{}, 2, "OPENAI_API_KEY"},
 		{"row errors", []string{"run", "-i", bad, "-o", out("f.jsonl"), "--template", "{{.text}}", "--simulate"}, nil, 4, "bad.jsonl:2"},
 		{"strict", []string{"run", "-i", bad, "-o", out("g.jsonl"), "--template", "{{.text}}", "--simulate", "--strict"}, nil, 1, "bad.jsonl:2"},
+		{"budget cap", []string{"run", "-i", in, "-o", out("i.jsonl"), "--template", "{{.text}}", "--simulate", "--max-cost", "0.00001", "--max-tokens", "50"}, nil, 3, "higher --max-cost"},
 		{"out of credit", []string{"run", "-i", in, "-o", out("h.jsonl"), "--template", "{{.text}}", "--simulate", "--sim-insufficient-quota"}, nil, 5, "resume with: batchprompt run"},
 	}
 	for _, tc := range tests {

@@ -40,7 +40,7 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string) {
 	fmt.Fprintf(w, "\n%s: %d rows: %d ok, %d failed, %d reused from the state database\n",
 		headline(s), s.Rows, s.OK, s.Failed, s.Reused)
 	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
-	fmt.Fprintf(w, "  cost:   $%.4f this run\n", s.CostUSD)
+	fmt.Fprintf(w, "  cost:   $%.4f this run, $%.4f for the job so far\n", s.CostUSD, s.SpentUSD)
 	mins := el.Minutes()
 	if mins > 0 {
 		fmt.Fprintf(w, "  time:   %s; %d requests (%.0f/min), %d retries, %d rate-limited (429)\n",
@@ -99,6 +99,7 @@ type summaryJSON struct {
 	CachedTokens     int64                `json:"cached_tokens"`
 	CompletionTokens int64                `json:"completion_tokens"`
 	CostUSD          float64              `json:"cost_usd"`
+	JobCostUSD       float64              `json:"job_cost_usd"`
 	Requests         int64                `json:"requests"`
 	Retries          int64                `json:"retries"`
 	RateLimited      int64                `json:"rate_limited"`
@@ -115,7 +116,7 @@ func writeSummaryJSON(path string, s pipeline.Summary, code int, args []string) 
 	out := summaryJSON{
 		Status: s.Stop.String(), ExitCode: code, Rows: s.Rows, OK: s.OK, Failed: s.Failed, Reused: s.Reused,
 		PromptTokens: s.PromptTokens, CachedTokens: s.CachedTokens, CompletionTokens: s.CompletionTokens,
-		CostUSD: s.CostUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
+		CostUSD: s.CostUSD, JobCostUSD: s.SpentUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
 		ElapsedSeconds: s.Finished.Sub(s.Started).Seconds(), LimitRPM: s.Limits.RPM, LimitTPM: s.Limits.TPM,
 		Errors: s.ErrorKinds, Outputs: s.Outputs, State: s.State,
 	}

@@ -39,6 +39,7 @@ type runFlags struct {
 	maxAttempts                int
 	stallTimeout, drainTimeout time.Duration
 	prices                     string
+	maxCost                    float64
 
 	simulate bool
 	sim      simFlags
@@ -101,6 +102,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.IntVar(&f.maxAttempts, "max-attempts", 6, "attempts per row on transient errors (5xx, timeouts, resets); rate-limit waits do not count")
 	fs.DurationVar(&f.stallTimeout, "stall-timeout", 10*time.Minute, "stop (exit 5, resumable) when every request has failed for this long")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C or SIGTERM, how long requests already sent may take to finish")
+	fs.Float64Var(&f.maxCost, "max-cost", 0, "hard cap in USD on what the job may ever spend, over all its runs (resumes count what was spent); each request reserves its worst case first: prompt tokens at the input price plus the output cap (--max-tokens, or else the model's maximum output, which is large) at the output price. Stops with exit 3; rerun with a higher cap to continue")
 	fs.StringVar(&f.prices, "prices", "", "JSON or YAML file of model prices that override or add to the built-in table")
 
 	fs.BoolVar(&f.simulate, "simulate", false, "run against the built-in OpenAI simulator on 127.0.0.1 (no key, no network, no cost)")
