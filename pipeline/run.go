@@ -2,10 +2,12 @@ package pipeline
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -179,7 +181,37 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		}
 	}
 	s.Finished = r.opt.Now()
+	r.recordOutcome(s)
 	return s, nil
+}
+
+// Meta keys the run records for `status` and `export`.
+const (
+	MetaOutputs  = "outputs"  // JSON list of the job's output paths
+	MetaInput    = "input"    // the input path as given
+	MetaRows     = "rows"     // input rows seen by the last run
+	MetaComplete = "complete" // "true" when the last run gave every row a result
+	MetaStop     = "stop"     // the last run's StopReason
+)
+
+// recordOutcome notes in the state database how the run ended. It is
+// advisory: the rows themselves are the truth.
+func (r *runner) recordOutcome(s Summary) {
+	ctx := context.Background()
+	outs, _ := json.Marshal(r.job.Outputs)
+	complete := "false"
+	if s.Stop == Completed {
+		complete = "true"
+	}
+	for k, v := range map[string]string{
+		MetaOutputs: string(outs), MetaInput: r.job.Input, MetaRows: strconv.FormatInt(s.Rows, 10),
+		MetaComplete: complete, MetaStop: s.Stop.String(),
+	} {
+		if err := r.db.SetMeta(ctx, k, v); err != nil {
+			r.opt.Logger.Warn("could not record the run's outcome", "err", err)
+			return
+		}
+	}
 }
 
 // dispatchBatch is how many input rows are checked against the state
