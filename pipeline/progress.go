@@ -37,10 +37,16 @@ func (r *runner) snapshot() Progress {
 	}
 }
 
+// report hands a snapshot to Options.Progress. Calls are serialised and
+// snapshots taken under the same lock, so the callback needs no locking of
+// its own and never sees figures go backwards.
 func (r *runner) report() {
-	if r.opt.Progress != nil {
-		r.opt.Progress(r.snapshot())
+	if r.opt.Progress == nil {
+		return
 	}
+	r.reportMu.Lock()
+	defer r.reportMu.Unlock()
+	r.opt.Progress(r.snapshot())
 }
 
 func (r *runner) updateBytes() {

@@ -78,8 +78,9 @@ type runner struct {
 	anyOK    bool
 	started  time.Time
 
-	randMu sync.Mutex
-	rng    *rand.Rand
+	reportMu sync.Mutex
+	randMu   sync.Mutex
+	rng      *rand.Rand
 
 	p        progressCounters
 	kinds    kindTally
