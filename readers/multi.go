@@ -1,0 +1,155 @@
+package readers
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sync/atomic"
+)
+
+// multiReader reads several files of one format as a single input, one
+// after the other; row indexes continue across files.
+type multiReader struct {
+	files  []string
+	format string
+	opt    Options
+	header []string // CSV: the first file's header, which every file must repeat
+
+	idx  int       // index in files of cur
+	cur  rowReader // nil before the first and after the last file
+	row  int64     // row index the next file starts at
+	err  error     // sticky fatal error
+	read atomic.Int64
+	size int64
+}
+
+// openMulti checks that files share one format (and, for CSV, one header)
+// and opens the first.
+func openMulti(pattern string, files []string, format string, opt Options) (*multiReader, error) {
+	if format == "" {
+		for _, f := range files {
+			ff, err := DetectFormat(f)
+			if err != nil {
+				return nil, fmt.Errorf("input %s: %w", pattern, err)
+			}
+			if format == "" {
+				format = ff
+			} else if ff != format {
+				return nil, fmt.Errorf("input %s mixes formats: %s is %s but %s is %s", pattern, files[0], format, f, ff)
+			}
+		}
+	}
+	m := &multiReader{files: files, format: format, opt: opt}
+	for _, f := range files {
+		st, err := os.Stat(f)
+		if err != nil {
+			return nil, fmt.Errorf("open input: %w", err)
+		}
+		if m.size >= 0 && st.Mode().IsRegular() {
+			m.size += st.Size()
+		} else {
+			m.size = -1
+		}
+	}
+	if format == "csv" || format == "tsv" {
+		// Read every header now, so a mismatch fails before any work is
+		// done rather than hours into a run.
+		for _, f := range files {
+			r, err := openOne(f, format, opt, 0, new(atomic.Int64))
+			if err != nil {
+				return nil, err
+			}
+			h := r.(*csvReader).Header()
+			r.Close()
+			if err := m.checkHeader(f, h); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if err := m.open(0); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// checkHeader records the first header and compares later ones with it.
+func (m *multiReader) checkHeader(file string, h []string) error {
+	if m.header == nil {
+		m.header = h
+		return nil
+	}
+	if !slices.Equal(h, m.header) {
+		return fmt.Errorf("%s:1: %w: header %q differs from %q in %s", file, ErrHeader, h, m.header, m.files[0])
+	}
+	return nil
+}
+
+// open opens files[i] as the current file.
+func (m *multiReader) open(i int) error {
+	r, err := openOne(m.files[i], m.format, m.opt, m.row, &m.read)
+	if err != nil {
+		return err
+	}
+	if cr, ok := r.(*csvReader); ok {
+		if err := m.checkHeader(m.files[i], cr.Header()); err != nil {
+			r.Close()
+			return err
+		}
+	}
+	m.idx, m.cur = i, r
+	return nil
+}
+
+// Next returns the next record, moving on to the next file at the end of
+// each. See Reader.
+func (m *multiReader) Next(ctx context.Context) (Record, error) {
+	for {
+		if m.err != nil {
+			return Record{}, m.err
+		}
+		if m.cur == nil {
+			return Record{}, io.EOF
+		}
+		rec, err := m.cur.Next(ctx)
+		if err != io.EOF {
+			if err != nil && ctx.Err() == nil {
+				m.err = err
+			}
+			return rec, err
+		}
+		m.row = m.cur.nextRow()
+		cerr := m.cur.Close()
+		m.cur = nil
+		if cerr != nil {
+			m.err = fmt.Errorf("close %s: %w", m.files[m.idx], cerr)
+			continue
+		}
+		if m.idx+1 < len(m.files) {
+			if err := m.open(m.idx + 1); err != nil {
+				m.err = err
+			}
+		}
+	}
+}
+
+// BytesRead reports input bytes consumed over all files so far.
+func (m *multiReader) BytesRead() int64 { return m.read.Load() }
+
+// Size reports the total size of all files, or -1 when unknown.
+func (m *multiReader) Size() int64 { return m.size }
+
+// Close releases the current file. It is safe to call more than once.
+func (m *multiReader) Close() error {
+	if m.cur == nil {
+		return nil
+	}
+	err := m.cur.Close()
+	m.cur = nil
+	return err
+}
+
+// Header returns the header every CSV file shares, nil for JSONL. See
+// HeaderReader.
+func (m *multiReader) Header() []string { return m.header }
