@@ -91,7 +91,7 @@ func (d DurationEstimate) MarshalJSON() ([]byte, error) {
 		TPMCharge    int64   `json:"tpm_charge"`
 		LowerBound   bool    `json:"lower_bound"`
 		Hint         string  `json:"hint"`
-	}{d.Known, durationSeconds(d.Total), d.Binds, durationSeconds(d.ByRPM), durationSeconds(d.ByTPM),
+	}{d.Known, d.Total.Seconds(), d.Binds, d.ByRPM.Seconds(), d.ByTPM.Seconds(),
 		d.RPM, d.TPM, d.TPMCharge, d.LowerBound, d.Hint})
 }
 

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -240,7 +241,7 @@ func (k *exampleKeeper) add(p RowProblem) {
 
 func (k *exampleKeeper) sorted() []RowProblem {
 	out := slices.Clone(k.items)
-	slices.SortFunc(out, func(a, b RowProblem) int { return int(min(max(a.Row-b.Row, -1), 1)) })
+	slices.SortFunc(out, func(a, b RowProblem) int { return cmp.Compare(a.Row, b.Row) })
 	if out == nil {
 		out = []RowProblem{}
 	}

@@ -34,6 +34,7 @@ Try it without an API key on the built-in simulator:
 	root.SetErr(stderr)
 	root.AddCommand(
 		newRunCmd(env, stdin, stderr, &code, args),
+		newEstimateCmd(env, stdin, stdout, stderr),
 		newSimulateCmd(stderr),
 		newVersionCmd(stdout),
 	)

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/pipeline"
+)
+
+const estimateLong = `estimate is the dry run of run: it reads the whole input, renders every
+prompt exactly as run would, counts its tokens exactly (tiktoken, offline),
+and tells what the job would send, cost and take. It needs no API key and
+touches no network; nothing is written.
+
+It takes the same job file and flags as run (flags it has no use for, such as
+--output or --concurrency, are accepted and ignored), plus:
+
+  --expect-output-tokens N  the typical answer length, the low end of the
+                            output and cost range (default 100)
+  --json                    print the estimate as JSON, for scripts
+
+It reports:
+  rows            read, sent, and those that cannot be sent: parse and render
+                  errors (with their positions), prompts over the model's input
+                  limit, requests larger than --tpm. Duplicate ids are not
+                  checked (run reports them).
+  prompt tokens   exact: total, mean, p50, p95, max
+  output tokens   a range: --expect-output-tokens (or 100) up to the output cap,
+                  which is --max-tokens or else the model's maximum output
+  cost            that range priced at standard and at Batch API rates, every
+                  prompt token uncached (prompt caching can only lower it);
+                  prices from the built-in table (its source and date are shown)
+                  or --prices FILE
+  duration        at --rpm and --tpm, naming the limit that binds; each request
+                  counts prompt + output cap against --tpm, as OpenAI charges it
+
+A model missing from the price table is refused (exit 2): add its price with
+--prices FILE, a JSON or YAML map of model → {input, output, cached_input,
+batch_input, batch_output, context_window, max_output}, USD per 1M tokens.
+
+Exit codes: 0 estimated; 1 unreadable input; 2 usage or configuration error.`
+
+const estimateExample = `  # What will the example job cost, and how long will it take at my limits?
+  batchprompt estimate examples/summarise/job.yaml --rpm 5000 --tpm 2000000
+
+  # Tighter bounds: answers are about 60 tokens, and never more than 150:
+  batchprompt estimate -i reviews.csv --template 'Summarise: {{.review}}' \
+    --model gpt-4o-mini --expect-output-tokens 60 --max-tokens 150
+
+  # A model the built-in table does not know, priced by a file:
+  echo '{"my-model": {"input": 0.2, "output": 0.8, "context_window": 32768}}' > prices.json
+  batchprompt estimate job.yaml --model my-model --prices prices.json
+
+  # For scripts: the upper cost bound at Batch API prices
+  batchprompt estimate job.yaml --json | jq .cost_usd.batch_high`
+
+// estimateFlags are estimate's own flags, on top of run's.
+type estimateFlags struct {
+	expectOutput int64
+	json         bool
+}
+
+func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
+	var f runFlags
+	var ef estimateFlags
+	cmd := &cobra.Command{
+		Use:     "estimate [JOB.yaml] [flags]",
+		Short:   "Dry run: rows, exact prompt tokens, cost and duration, with no key and no network",
+		Long:    estimateLong,
+		Example: estimateExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			jobPath := ""
+			if len(pos) == 1 {
+				jobPath = pos[0]
+			}
+			return runEstimate(cmd.Context(), cmd.Flags(), &f, ef, jobPath, env, stdin, stdout)
+		},
+	}
+	cmd.SetErr(stderr)
+	fs := cmd.Flags()
+	fs.Int64Var(&ef.expectOutput, "expect-output-tokens", 0, "typical answer length in tokens, the low end of the output and cost range (default 100)")
+	fs.BoolVar(&ef.json, "json", false, "print the estimate as JSON")
+	f.register(fs)
+	fs.SortFlags = false
+	return cmd
+}
+
+// runEstimate settles the configuration as run does and prints the
+// estimate. Configuration mistakes come back as *usageError (exit 2),
+// everything else as *commandError (exit 1).
+func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimateFlags, jobPath string, env Env, stdin io.Reader, stdout io.Writer) error {
+	var jf *jobFile
+	if jobPath != "" {
+		var err error
+		if jf, err = readJobFile(jobPath, fs); err != nil {
+			return err
+		}
+	}
+	if err := applyLayers(fs, jf, env); err != nil {
+		return err
+	}
+	job, err := buildJob(f, fs, jobPath)
+	if err != nil {
+		return err
+	}
+	job.Stdin = stdin
+	opt, err := estimateOptions(f, ef, fs)
+	if err != nil {
+		return err
+	}
+	est, err := pipeline.Estimate(ctx, job, opt)
+	var ce *pipeline.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return &usageError{err}
+	case err != nil:
+		return &commandError{fmt.Errorf("estimate: %w", err)}
+	}
+	if ef.json {
+		err = writeEstimateJSON(stdout, job.Input, est)
+	} else {
+		err = writeEstimateTable(stdout, job.Input, est)
+	}
+	if err != nil {
+		return &commandError{fmt.Errorf("write the estimate: %w", err)}
+	}
+	return nil
+}
+
+// estimateOptions checks the flags estimate uses beyond the job itself.
+func estimateOptions(f *runFlags, ef estimateFlags, fs *pflag.FlagSet) (pipeline.EstimateOptions, error) {
+	opt := pipeline.EstimateOptions{Limits: pipeline.Limits{RPM: f.rpm, TPM: f.tpm}, ExpectOutputTokens: ef.expectOutput}
+	if fs.Changed("expect-output-tokens") && ef.expectOutput < 1 {
+		return opt, &usageError{fmt.Errorf("--expect-output-tokens %d: want at least 1", ef.expectOutput)}
+	}
+	if f.rpm < 0 || f.tpm < 0 {
+		return opt, &usageError{fmt.Errorf("--rpm %g, --tpm %g: limits cannot be negative", f.rpm, f.tpm)}
+	}
+	opt.Prices = budget.DefaultPrices()
+	if f.prices != "" {
+		p, err := opt.Prices.WithOverrides(f.prices)
+		if err != nil {
+			return opt, &usageError{err}
+		}
+		opt.Prices = p
+	}
+	return opt, nil
+}
+
+// estimateJSON is the --json document: the estimate plus the input and the
+// rates it was priced at.
+type estimateJSON struct {
+	Input string `json:"input"`
+	pipeline.EstimateReport
+	Rates priceJSON `json:"price"`
+}
+
+type priceJSON struct {
+	Input         float64 `json:"input"`
+	CachedInput   float64 `json:"cached_input"`
+	Output        float64 `json:"output"`
+	BatchInput    float64 `json:"batch_input"`
+	BatchOutput   float64 `json:"batch_output"`
+	ContextWindow int64   `json:"context_window"`
+	MaxOutput     int64   `json:"max_output"`
+}
+
+func writeEstimateJSON(w io.Writer, input string, e pipeline.EstimateReport) error {
+	p := e.Price
+	doc := estimateJSON{Input: input, EstimateReport: e, Rates: priceJSON{
+		Input: p.Input, CachedInput: p.CachedInput, Output: p.Output, BatchInput: p.BatchInput,
+		BatchOutput: p.BatchOutput, ContextWindow: p.ContextWindow, MaxOutput: p.MaxOutput,
+	}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(doc)
+}
