@@ -119,7 +119,9 @@ func openOne(path, format string, opt Options, firstRow int64, read *atomic.Int6
 			return nil, err // not r: a typed nil would make a non-nil Reader
 		}
 		return r, nil
-	case "jsonl":
+	case "jsonl", "openai-batch":
+		// The Batch API's input is JSONL; the pipeline reads its custom_id,
+		// method, url and body fields.
 		r, err := newJSONLReader(path, opt, firstRow, read)
 		if err != nil {
 			return nil, err
@@ -140,8 +142,10 @@ func normalizeFormat(f string) (string, error) {
 		return "tsv", nil
 	case "jsonl", "ndjson":
 		return "jsonl", nil
+	case "openai-batch":
+		return "openai-batch", nil
 	}
-	return "", fmt.Errorf("unknown input format %q: supported formats are csv, tsv, jsonl (ndjson)", f)
+	return "", fmt.Errorf("unknown input format %q: supported formats are csv, tsv, jsonl (ndjson), openai-batch", f)
 }
 
 // DetectFormat returns "csv", "tsv" or "jsonl" from path's extension,
