@@ -17,7 +17,7 @@ type Totals struct {
 	// unknown (nil), so the sum is a lower bound whenever it is not 0.
 	CostUSD     float64
 	UnknownCost int64
-	// LastError is the error of the most recently committed failed or
+	// LastError is the error of the most recently answered failed or
 	// pending row of the run, "" when there is none.
 	LastError string
 }
@@ -46,7 +46,7 @@ FROM rows WHERE run = ?`, run).Scan(
 	}
 	err = db.r.QueryRowContext(ctx, `
 SELECT error FROM rows INDEXED BY rows_err
-WHERE run = ? AND status <> 1 ORDER BY updated DESC LIMIT 1`, run).Scan(&t.LastError)
+WHERE run = ? AND status <> 1 AND error <> '' AND error_kind <> 'pending' ORDER BY updated DESC LIMIT 1`, run).Scan(&t.LastError)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Totals{}, fmt.Errorf("checkpoint %s: last error: %w", db.path, err)
 	}

@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"errors"
+	"math"
 	"sync/atomic"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
@@ -12,7 +13,7 @@ import (
 type progressCounters struct {
 	read, done, reused, ok, failed, inFlight, retries, throttled atomic.Int64
 	promptTokens, completionTokens, cachedTokens                 atomic.Int64
-	costMicroUSD                                                 atomic.Int64 // micro-dollars: atomic and exact enough for display
+	costNanoUSD                                                  atomic.Int64 // nano-dollars, rounded up as the state database's spend is
 	bytesRead, bytesTotal                                        atomic.Int64
 }
 
@@ -21,7 +22,7 @@ func (c *progressCounters) addTokens(row checkpoint.Row) {
 	c.completionTokens.Add(row.CompletionTokens)
 	c.cachedTokens.Add(row.CachedTokens)
 	if row.CostUSD != nil {
-		c.costMicroUSD.Add(int64(*row.CostUSD*1e6 + 0.5))
+		c.costNanoUSD.Add(int64(math.Ceil(*row.CostUSD * 1e9)))
 	}
 }
 
@@ -32,7 +33,7 @@ func (r *runner) snapshot() Progress {
 		Failed: c.failed.Load(), InFlight: c.inFlight.Load(), Retries: c.retries.Load(),
 		Throttled: c.throttled.Load(), PromptTokens: c.promptTokens.Load(),
 		CompletionTokens: c.completionTokens.Load(), CachedTokens: c.cachedTokens.Load(),
-		CostUSD: float64(c.costMicroUSD.Load()) / 1e6, BytesRead: c.bytesRead.Load(),
+		CostUSD: float64(c.costNanoUSD.Load()) / 1e9, BytesRead: c.bytesRead.Load(),
 		BytesTotal: c.bytesTotal.Load(), Paused: r.pausedFor(),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -78,6 +79,7 @@ type runner struct {
 	anyOK    bool
 	started  time.Time
 
+	readAll  atomic.Bool // the whole input (to --limit) has been read
 	reportMu sync.Mutex
 	randMu   sync.Mutex
 	rng      *rand.Rand
@@ -188,26 +190,39 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 
 // Meta keys the run records for `status` and `export`.
 const (
-	MetaOutputs  = "outputs"  // JSON list of the job's output paths
-	MetaInput    = "input"    // the input path as given
-	MetaRows     = "rows"     // input rows seen by the last run
-	MetaComplete = "complete" // "true" when the last run gave every row a result
-	MetaStop     = "stop"     // the last run's StopReason
+	MetaOutputs  = "outputs"    // JSON list of the job's output paths
+	MetaInput    = "input"      // the input path as given
+	MetaRows     = "rows"       // input rows seen by the last run
+	MetaComplete = "complete"   // "true" when the last run gave every row a result
+	MetaStop     = "stop"       // the last run's StopReason
+	MetaTotal    = "rows_total" // input rows (after --limit), recorded once a run has read the whole input
 )
 
 // recordOutcome notes in the state database how the run ended. It is
 // advisory: the rows themselves are the truth.
 func (r *runner) recordOutcome(s Summary) {
 	ctx := context.Background()
-	outs, _ := json.Marshal(r.job.Outputs)
+	abs := make([]string, len(r.job.Outputs))
+	for i, o := range r.job.Outputs {
+		if a, err := filepath.Abs(o); err == nil {
+			abs[i] = a
+		} else {
+			abs[i] = o
+		}
+	}
+	outs, _ := json.Marshal(abs)
 	complete := "false"
 	if s.Stop == Completed {
 		complete = "true"
 	}
-	for k, v := range map[string]string{
+	meta := map[string]string{
 		MetaOutputs: string(outs), MetaInput: r.job.Input, MetaRows: strconv.FormatInt(s.Rows, 10),
 		MetaComplete: complete, MetaStop: s.Stop.String(),
-	} {
+	}
+	if r.readAll.Load() {
+		meta[MetaTotal] = strconv.FormatInt(s.Rows, 10)
+	}
+	for k, v := range meta {
 		if err := r.db.SetMeta(ctx, k, v); err != nil {
 			r.opt.Logger.Warn("could not record the run's outcome", "err", err)
 			return
@@ -246,6 +261,7 @@ func (r *runner) dispatch() (int64, error) {
 func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 	for len(*batch) < dispatchBatch {
 		if r.job.Limit > 0 && *seq >= r.job.Limit {
+			r.readAll.Store(true)
 			return true, nil
 		}
 		if r.dispatchCtx.Err() != nil {
@@ -253,6 +269,7 @@ func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 		}
 		rec, err := r.input.Next(r.dispatchCtx)
 		if errors.Is(err, io.EOF) {
+			r.readAll.Store(true)
 			return true, nil
 		}
 		if err != nil {

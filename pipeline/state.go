@@ -92,6 +92,11 @@ func (r *runner) openState(ctx context.Context) error {
 	if r.runID, err = db.BeginRun(ctx); err != nil {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
+	// Until this run ends well, the job is not complete, even if an
+	// earlier run was and this one is killed.
+	if err := db.SetMeta(ctx, MetaComplete, "false"); err != nil {
+		return fmt.Errorf("state database %s: %w", r.job.State, err)
+	}
 	return nil
 }
 

@@ -35,6 +35,10 @@ Try it without an API key on the built-in simulator:
 	root.AddCommand(
 		newRunCmd(env, stdin, stderr, &code, args),
 		newEstimateCmd(env, stdin, stdout, stderr),
+		newStatusCmd(env, stdout, stderr),
+		newExportCmd(env, stdout, stderr),
+		newValidateCmd(env, stdout, stderr),
+		newCompletionCmd(stdout),
 		newSimulateCmd(stderr),
 		newVersionCmd(stdout),
 	)

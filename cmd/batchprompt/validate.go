@@ -1,0 +1,348 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/readers"
+	"github.com/batchprompt/batchprompt/writers"
+)
+
+const validateLong = `validate checks a job before it runs, sending nothing and needing no key:
+it settles the job file, flags and BATCHPROMPT_* environment exactly as run
+does, checks every setting, opens the input and renders the prompts of the
+first rows (--rows, default 3), printing each with its position and its exact
+prompt token count. Rows that would fail (unparsable, an empty or duplicate
+id, a template naming a column the row lacks) are listed with their positions.
+
+It also reports whether the state database exists and, if so, whether it
+belongs to this job: a changed template, model or parameter would make run
+refuse it (pass --restart, or another --state).
+
+Takes every flag of run (those it has no use for are accepted and ignored),
+plus --rows N.
+
+Exit codes: 0 the job is valid and the rows checked render; 1 the input is
+unreadable, or some of the rows checked would fail; 2 a configuration error
+(all of them are listed).`
+
+const validateExample = `  # Check a job file and look at its first three prompts:
+  batchprompt validate jobs/nightly.yaml
+
+  # Look at more rows, with a template being tried out on the command line:
+  batchprompt validate jobs/nightly.yaml --rows 10 --template 'Translate to French: {{.text}}'
+
+  # In CI, before the nightly run:
+  batchprompt validate jobs/nightly.yaml --rows 100 > /dev/null && batchprompt run jobs/nightly.yaml`
+
+func newValidateCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
+	var f runFlags
+	var rows int
+	// run's flags live in a set of their own so that the job file and the
+	// environment layers see exactly run's keys, not --rows.
+	runFS := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	f.register(runFS)
+	cmd := &cobra.Command{
+		Use:     "validate [JOB.yaml] [flags]",
+		Short:   "Check a job and render its first prompts, sending nothing",
+		Long:    validateLong,
+		Example: validateExample,
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			jobPath := ""
+			if len(pos) == 1 {
+				jobPath = pos[0]
+			}
+			if rows < 0 {
+				return &usageError{fmt.Errorf("--rows %d: want 0 or more", rows)}
+			}
+			return runValidate(cmd.Context(), &f, runFS, jobPath, rows, env, stdout)
+		},
+	}
+	cmd.SetErr(stderr)
+	cmd.Flags().IntVar(&rows, "rows", 3, "how many rows to render")
+	cmd.Flags().AddFlagSet(runFS)
+	cmd.Flags().SortFlags = false
+	return cmd
+}
+
+func runValidate(ctx context.Context, f *runFlags, fs *pflag.FlagSet, jobPath string, rows int, env Env, w io.Writer) error {
+	var jf *jobFile
+	if jobPath != "" {
+		var err error
+		if jf, err = readJobFile(jobPath, fs); err != nil {
+			return err
+		}
+	}
+	if err := applyLayers(fs, jf, env); err != nil {
+		return err
+	}
+	job, err := buildJob(f, fs, jobPath)
+	if err != nil {
+		return err
+	}
+	info, problems := checkJob(ctx, f, job, env)
+	if jobPath != "" {
+		fmt.Fprintf(w, "%-11s %s\n", "job file", jobPath)
+	}
+	for _, l := range info {
+		fmt.Fprintf(w, "%-11s %s\n", l[0], l[1])
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(w, "\n%d problem(s):\n", len(problems))
+		for _, p := range problems {
+			fmt.Fprintf(w, "  %s\n", p)
+		}
+		return &usageError{fmt.Errorf("the job is not valid: %d problem(s), listed above", len(problems))}
+	}
+	if job.Input == "-" {
+		fmt.Fprintln(w, "\nthe input is standard input: validate does not read it. Nothing was sent.")
+		return nil
+	}
+	if job.Limit > 0 && int64(rows) > job.Limit {
+		rows = int(job.Limit)
+	}
+	checked, bad, err := renderRows(ctx, w, job, rows)
+	if err != nil {
+		return &commandError{err}
+	}
+	fmt.Fprintf(w, "\n%d row(s) checked, %d would fail. Nothing was sent.\n", checked, bad)
+	if bad > 0 {
+		return &commandError{fmt.Errorf("%d of the %d rows checked would fail, listed above", bad, checked)}
+	}
+	return nil
+}
+
+// checkJob checks every setting run would check before its first request,
+// and returns labelled facts about the job and the list of its problems.
+// It opens neither the input nor the network; it reads the state database
+// only if it exists.
+func checkJob(ctx context.Context, f *runFlags, job pipeline.Job, env Env) (info [][2]string, problems []string) {
+	add := func(label, format string, args ...any) {
+		info = append(info, [2]string{label, fmt.Sprintf(format, args...)})
+	}
+	if job.Input == "" {
+		problems = append(problems, "no input: give -i/--input")
+	}
+	add("input", "%s", job.Input)
+	if len(job.Outputs) == 0 {
+		problems = append(problems, "no output: give -o/--output (repeatable)")
+	}
+	seen := map[string]bool{}
+	for _, o := range job.Outputs {
+		if seen[o] {
+			problems = append(problems, fmt.Sprintf("output %s is given twice", o))
+		}
+		seen[o] = true
+		format, err := writers.FormatFromPath(o)
+		if err == nil {
+			_, err = writers.New(format, io.Discard, job.Schema())
+		}
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("output %s: %v", o, err))
+		}
+	}
+	add("outputs", "%s", strings.Join(job.Outputs, ", "))
+	if _, err := pipeline.NewPrompt(job.Template, job.PromptColumn); err != nil {
+		problems = append(problems, err.Error())
+	}
+	if job.System != "" {
+		add("system", "%q", firstLine(job.System))
+	}
+	if job.Model == "" {
+		problems = append(problems, "no model: give --model")
+	}
+	// The key is not needed to validate: a placeholder lets buildOptions
+	// check everything else, and the key itself is never read here.
+	noKey := *f
+	noKey.apiKeyFile = ""
+	opt, err := buildOptions(&noKey, placeholderKeyEnv{env})
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	prices := opt.Prices
+	if prices == nil && f.prices == "" {
+		prices = budget.DefaultPrices() // another check failed before the prices were settled
+	}
+	if prices != nil && job.Model != "" {
+		if p, ok := prices.Lookup(job.Model); ok {
+			add("model", "%s ($%g in, $%g out per 1M tokens)", job.Model, p.Input, p.Output)
+		} else {
+			add("model", "%s (not in the price table: costs will be unknown and no budget cap can apply; add it with --prices)", job.Model)
+		}
+	}
+	add("api key", "%s", keyText(f, env))
+	if f.apiKeyFile != "" {
+		if _, err := os.Stat(f.apiKeyFile); err != nil {
+			problems = append(problems, fmt.Sprintf("--api-key-file: %v", err))
+		}
+	}
+	state, err := stateText(ctx, job)
+	if err != nil {
+		problems = append(problems, err.Error())
+	}
+	add("state", "%s", state)
+	return info, problems
+}
+
+// placeholderKeyEnv answers every key variable with a placeholder, so that
+// checks which need "some key" pass without the real one being read.
+type placeholderKeyEnv struct{ Env }
+
+func (e placeholderKeyEnv) Lookup(k string) (string, bool) {
+	if k == "OPENAI_API_KEY" || k == "AZURE_OPENAI_API_KEY" {
+		return "validate-placeholder", true
+	}
+	return e.Env.Lookup(k)
+}
+
+// keyText says where run will find its key, never what it is.
+func keyText(f *runFlags, env Env) string {
+	switch {
+	case f.simulate:
+		return "not needed (--simulate)"
+	case f.apiKeyFile != "":
+		return "from " + f.apiKeyFile
+	}
+	for _, k := range []string{"OPENAI_API_KEY", "AZURE_OPENAI_API_KEY"} {
+		if k == "AZURE_OPENAI_API_KEY" && !f.azure {
+			continue
+		}
+		if v, ok := env.Lookup(k); ok && strings.TrimSpace(v) != "" {
+			return k + " is set"
+		}
+	}
+	return "not set: run needs OPENAI_API_KEY or --api-key-file (unless the server wants none)"
+}
+
+// stateText describes the state database, and fails when run would refuse
+// it because it belongs to another job.
+func stateText(ctx context.Context, job pipeline.Job) (string, error) {
+	if job.State == "" {
+		return "", errors.New("no state database path: give --state, a job file or an output")
+	}
+	if _, err := os.Stat(job.State); errors.Is(err, os.ErrNotExist) {
+		return job.State + " (new: the first run creates it)", nil
+	} else if err != nil {
+		return job.State, fmt.Errorf("state database %s: %w", job.State, err)
+	}
+	if job.Restart {
+		return job.State + " (exists; --restart moves it aside and starts over)", nil
+	}
+	db, err := checkpoint.Open(ctx, job.State)
+	if err != nil {
+		return job.State, err
+	}
+	defer db.Close()
+	old, ok, err := db.Fingerprint(ctx)
+	if err != nil {
+		return job.State, err
+	}
+	if !ok {
+		return job.State + " (exists, empty)", nil
+	}
+	var changed []string
+	for k, v := range job.Fingerprint() {
+		if old[k] != v {
+			changed = append(changed, strings.ReplaceAll(k, "_", " "))
+		}
+	}
+	if len(changed) > 0 {
+		sort.Strings(changed)
+		return job.State, &pipeline.MismatchError{State: job.State, Changed: changed}
+	}
+	return job.State + " (exists, same job: run resumes it)", nil
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i] + " …"
+	}
+	return s
+}
+
+// renderRows renders the first n rows' prompts as run would and prints
+// them, or their errors with positions. It returns the rows checked and
+// how many would fail; err is a fatal read error.
+func renderRows(ctx context.Context, w io.Writer, job pipeline.Job, n int) (checked, bad int, err error) {
+	prompt, err := pipeline.NewPrompt(job.Template, job.PromptColumn)
+	if err != nil {
+		return 0, 0, err
+	}
+	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer in.Close()
+	counter := budget.NewCounter()
+	ids := map[string]string{}
+	for checked < n {
+		rec, err := in.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return checked, bad, err
+		}
+		checked++
+		head := fmt.Sprintf("\nrow %d  %s", rec.Pos.Row, rec.Pos)
+		problem, text := checkRow(job, prompt, rec, ids)
+		if problem != "" {
+			bad++
+			fmt.Fprintf(w, "%s  error: %s\n", head, problem)
+			continue
+		}
+		if job.IDColumn != "" {
+			id, _ := rec.Lookup(job.IDColumn)
+			head += fmt.Sprintf("  id %q", id.Value)
+		}
+		msgs := []budget.Message{{Role: "user", Content: text}}
+		if job.System != "" {
+			msgs = append([]budget.Message{{Role: "system", Content: job.System}}, msgs...)
+		}
+		fmt.Fprintf(w, "%s  (%d prompt tokens)\n", head, counter.Chat(job.Model, msgs))
+		for _, name := range job.Keep {
+			if _, ok := rec.Lookup(name); !ok {
+				fmt.Fprintf(w, "  note: kept column %q is not in this row: written as null\n", name)
+			}
+		}
+		for _, l := range strings.Split(text, "\n") {
+			fmt.Fprintf(w, "  | %s\n", l)
+		}
+	}
+	return checked, bad, nil
+}
+
+// checkRow applies run's per-row checks in run's order: parse, id, render.
+// It returns the problem, or the rendered prompt.
+func checkRow(job pipeline.Job, p *pipeline.Prompt, rec readers.Record, ids map[string]string) (problem, text string) {
+	if rec.Err != nil {
+		return rec.Err.Error(), ""
+	}
+	if job.IDColumn != "" {
+		f, ok := rec.Lookup(job.IDColumn)
+		if !ok || f.Null || f.Value == "" {
+			return fmt.Sprintf("id column %q is empty", job.IDColumn), ""
+		}
+		if first, dup := ids[f.Value]; dup {
+			return fmt.Sprintf("duplicate id %q (first at %s)", f.Value, first), ""
+		}
+		ids[f.Value] = rec.Pos.String()
+	}
+	text, err := p.Render(rec)
+	if err != nil {
+		return err.Error(), ""
+	}
+	return "", text
+}
