@@ -16,8 +16,8 @@ const upsertSQL = `
 INSERT INTO rows (
 	key, run, seq, updated, request_hash, status, id, kept, output, finish_reason, model,
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-	latency_ms, attempts, error, error_kind, http_status, response_body, position
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	latency_ms, attempts, error, error_kind, http_status, response_body, position, request_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT(key) DO UPDATE SET
 	run = excluded.run, seq = excluded.seq, updated = excluded.updated,
 	request_hash = excluded.request_hash, status = excluded.status, id = excluded.id,
@@ -27,7 +27,8 @@ ON CONFLICT(key) DO UPDATE SET
 	reasoning_tokens = excluded.reasoning_tokens, cost_usd = excluded.cost_usd,
 	latency_ms = excluded.latency_ms, attempts = excluded.attempts, error = excluded.error,
 	error_kind = excluded.error_kind, http_status = excluded.http_status,
-	response_body = excluded.response_body, position = excluded.position`
+	response_body = excluded.response_body, position = excluded.position,
+	request_id = excluded.request_id`
 
 // ErrNotCommitted is returned (wrapped) by Touch for a key that has no stored row.
 var ErrNotCommitted = errors.New("row not committed")
@@ -79,7 +80,7 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 				r.Output, r.FinishReason, r.Model,
 				r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.ReasoningTokens, nullFloat(r.CostUSD),
 				r.LatencyMS, int64(r.Attempts), r.Error, r.ErrorKind, int64(r.HTTPStatus),
-				nullBytes(r.ResponseBody), r.Position,
+				nullBytes(r.ResponseBody), r.Position, r.RequestID,
 			); err != nil {
 				return fmt.Errorf("row %q (%s): upsert: %w", r.Key, r.Position, err)
 			}

@@ -40,7 +40,7 @@ func (db *DB) Done(ctx context.Context, fn func(key, requestHash string, st Stat
 // rowColumns lists what Rows reads, in scanRow's order.
 const rowColumns = `key, seq, request_hash, status, id, kept, output, finish_reason, model,
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-	latency_ms, attempts, error, error_kind, http_status, response_body, position`
+	latency_ms, attempts, error, error_kind, http_status, response_body, position, request_id`
 
 // Rows calls fn with every row of the current run (see BeginRun) whose Seq
 // is not negative, ordered by Seq (then Key, should two rows share a Seq),
@@ -86,7 +86,7 @@ func scanRow(rows *sql.Rows) (Row, error) {
 	)
 	err := rows.Scan(&r.Key, &r.Seq, &r.RequestHash, &st, &r.ID, &kept, &r.Output, &r.FinishReason, &r.Model,
 		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.ReasoningTokens, &cost,
-		&r.LatencyMS, &attempts, &r.Error, &r.ErrorKind, &http, &body, &r.Position)
+		&r.LatencyMS, &attempts, &r.Error, &r.ErrorKind, &http, &body, &r.Position, &r.RequestID)
 	if err != nil {
 		return Row{}, err
 	}

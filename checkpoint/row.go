@@ -77,6 +77,8 @@ type Row struct {
 	ResponseBody []byte
 	// Position is "file:line" of the input row, for error messages.
 	Position string
+	// RequestID is the server's x-request-id for the answer, "" when none.
+	RequestID string
 }
 
 // SeqUpdate assigns an already committed row (by Key) to the current run at

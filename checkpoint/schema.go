@@ -51,7 +51,8 @@ CREATE TABLE rows (
 	error_kind        TEXT NOT NULL,
 	http_status       INTEGER NOT NULL,
 	response_body     BLOB,
-	position          TEXT NOT NULL
+	position          TEXT NOT NULL,
+	request_id        TEXT NOT NULL DEFAULT ''
 );
 
 CREATE INDEX rows_done    ON rows (key, request_hash, status);

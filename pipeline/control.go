@@ -68,11 +68,11 @@ func (r *runner) hadSuccess() bool {
 	return r.anyOK
 }
 
-// observeError is called for every failed request; a server that answers
-// with errors is still learning us its limits.
-func (r *runner) observeError(err error) {
+// observeError is called for every failed request: error answers carry
+// the rate-limit headers too.
+func (r *runner) observeError(m *model, err error) {
 	if he, ok := asHTTPError(err); ok {
-		r.limiter.Observe(he.Header)
+		m.limiter.Observe(he.Header)
 	}
 }
 

@@ -130,9 +130,6 @@ func (j *Job) validate() error {
 	if j.State == "" {
 		return configErrorf("no state database path: give --state")
 	}
-	if j.Template == "" && j.PromptColumn == "" {
-		return configErrorf("no prompt: give --template, --template-file or --prompt-column")
-	}
 	seen := map[string]bool{}
 	for _, o := range j.Outputs {
 		if seen[o] {

@@ -81,6 +81,7 @@ func toOutputRow(row checkpoint.Row) writers.Row {
 		PromptTokens: row.PromptTokens, CompletionTokens: row.CompletionTokens,
 		CachedTokens: row.CachedTokens, ReasoningTokens: row.ReasoningTokens,
 		CostUSD: row.CostUSD, LatencyMS: row.LatencyMS, Attempts: row.Attempts, Error: row.Error,
+		ErrorKind: row.ErrorKind, HTTPStatus: row.HTTPStatus, RequestID: row.RequestID, ResponseBody: row.ResponseBody,
 	}
 	out.Kept = make([]writers.Value, len(row.Kept))
 	for i, v := range row.Kept {
@@ -101,7 +102,7 @@ func (r *runner) summary(rows int64) Summary {
 	spent, _ := r.db.Spent(context.Background())
 	return Summary{SpentUSD: spent,
 		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
-		ErrorKinds: r.kinds.list(), Limits: r.limiter.Limits(), Requests: r.requests.Load(),
+		ErrorKinds: r.kinds.list(), Limits: r.main.limiter.Limits(), Requests: r.requests.Load(),
 		State: r.job.State,
 	}
 }

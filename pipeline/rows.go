@@ -18,9 +18,11 @@ type pending struct {
 	kept   []*string
 	body   []byte
 	hash   string
-	text   string // the rendered prompt, until counted
-	tokens int64  // prompt tokens, counted exactly
-	charge int64  // TPM charge: prompt + max output
+	msgs   []budget.Message // the request's messages, until counted
+	tokens int64            // prompt tokens, counted exactly
+	charge int64            // TPM charge: prompt + max output
+	model  *model
+	maxOut int64 // the output cap the request sets, or the model's maximum
 	// final is set when the row already has its result (it could not be
 	// parsed or rendered) and must not be sent.
 	final *checkpoint.Row
@@ -52,6 +54,13 @@ func (r *runner) prepare(rec readers.Record, seq int64) pending {
 		}
 		p.key = "id:" + p.id
 	}
+	if r.batch {
+		return r.prepareBatch(rec, p)
+	}
+	p.model, p.maxOut = r.main, r.main.maxOutput()
+	if r.job.Params.MaxTokens != nil {
+		p.maxOut = *r.job.Params.MaxTokens
+	}
 	text, err := r.prompt.Render(rec)
 	if err != nil {
 		return r.errorRow(p, "render", fmt.Sprintf("%s: %v", rec.Pos, err))
@@ -60,21 +69,20 @@ func (r *runner) prepare(rec readers.Record, seq int64) pending {
 	if err != nil {
 		return r.errorRow(p, "render", fmt.Sprintf("%s: %v", rec.Pos, err))
 	}
-	p.body, p.hash, p.text = body, hashBody(body), text
+	p.body, p.hash = body, hashBody(body)
+	if r.job.System != "" {
+		p.msgs = append(p.msgs, budget.Message{Role: "system", Content: r.job.System})
+	}
+	p.msgs = append(p.msgs, budget.Message{Role: "user", Content: text})
 	return p
 }
 
 // count measures the prompt exactly, for the limiter. Only rows that will
 // be sent pay for it: a resumed run skips tokenising what is done.
 func (r *runner) count(p *pending) {
-	msgs := make([]budget.Message, 0, 2)
-	if r.job.System != "" {
-		msgs = append(msgs, budget.Message{Role: "system", Content: r.job.System})
-	}
-	msgs = append(msgs, budget.Message{Role: "user", Content: p.text})
-	p.tokens = int64(r.counter.Chat(r.job.Model, msgs))
-	p.charge = budget.TPMCharge(p.tokens, r.maxOutput())
-	p.text = ""
+	p.tokens = int64(r.counter.Chat(p.model.name, p.msgs))
+	p.charge = budget.TPMCharge(p.tokens, p.maxOut)
+	p.msgs = nil
 }
 
 // duplicate turns row into an error row: its id was seen first at first.
@@ -83,19 +91,6 @@ func (r *runner) count(p *pending) {
 func (r *runner) duplicate(p *pending, first string) {
 	p.key = p.pos.File + "#" + strconv.FormatInt(p.pos.Row, 10)
 	*p = r.errorRow(*p, "id", fmt.Sprintf("%s: duplicate id %q (first at %s)", p.pos, p.id, first))
-}
-
-// maxOutput is the output cap a request is charged for: --max-tokens, or
-// the model's maximum output when unset (the conservative reading of
-// OpenAI's rule), or 4096 for a model we know nothing about.
-func (r *runner) maxOutput() int64 {
-	if r.job.Params.MaxTokens != nil {
-		return *r.job.Params.MaxTokens
-	}
-	if r.priced && r.price.MaxOutput > 0 {
-		return r.price.MaxOutput
-	}
-	return 4096
 }
 
 func (r *runner) errorRow(p pending, kind, msg string) pending {

@@ -18,6 +18,7 @@ import (
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/readers"
+	"github.com/batchprompt/batchprompt/writers"
 )
 
 // Run executes job: it streams the input, sends every row that has no
@@ -59,12 +60,15 @@ type runner struct {
 	db      *checkpoint.DB
 	commit  *checkpoint.Committer
 	client  *Client
-	limiter *Limiter
 	counter *budget.Counter
-	price   budget.Price
-	priced  bool
+	main    *model      // the job's --model
 	cap     *budget.Cap // nil without --max-cost
-	runID   int64
+	batch   bool        // the input is in the Batch API's format
+	bodies  bool        // keep raw response bodies (for the openai-batch output)
+
+	modelsMu sync.Mutex
+	models   map[string]*model
+	runID    int64
 
 	dispatchCtx  context.Context // ends when no new request may start
 	stopDispatch context.CancelFunc
@@ -90,25 +94,43 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
-	prompt, err := NewPrompt(job.Template, job.PromptColumn)
-	if err != nil {
-		return nil, &ConfigError{Err: err}
-	}
-	r := &runner{job: job, opt: opt, prompt: prompt, counter: budget.NewCounter(), started: opt.Now()}
-	r.rng = rand.New(rand.NewPCG(uint64(r.started.UnixNano()), 0x9e3779b97f4a7c15))
-	r.price, r.priced = opt.Prices.Lookup(job.Model)
-
 	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
 	if err != nil {
 		return nil, err
 	}
-	r.input = in
+	in, batch, err := detectBatch(ctx, in, job)
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	if batch {
+		// custom_id is the row's identity; bodies carry the prompts.
+		job.InputFormat = FormatOpenAIBatch
+		if job.IDColumn == "" {
+			job.IDColumn = "custom_id"
+		}
+	}
+	r := &runner{job: job, opt: opt, input: in, batch: batch, counter: budget.NewCounter(), started: opt.Now()}
+	r.rng = rand.New(rand.NewPCG(uint64(r.started.UnixNano()), 0x9e3779b97f4a7c15))
+	if !batch {
+		if r.prompt, err = NewPrompt(job.Template, job.PromptColumn); err != nil {
+			in.Close()
+			return nil, &ConfigError{Err: err}
+		}
+	}
+	for _, o := range job.Outputs {
+		if f, _ := writers.FormatFromPath(o); f == "openai-batch" {
+			r.bodies = true
+		}
+	}
+	r.bodies = r.bodies || batch
 	if err := r.openState(ctx); err != nil {
 		in.Close()
 		return nil, err
 	}
-	if opt.MaxCostUSD > 0 {
-		if !r.priced {
+	r.main = r.modelFor(job.Model)
+	if opt.MaxCostUSD > 0 && !r.batch {
+		if !r.main.priced {
 			r.close()
 			return nil, configErrorf("--max-cost needs a price for model %s, and the built-in table has none: give one with --prices FILE (JSON or YAML: {%q: {input: USD per 1M, output: USD per 1M}})", job.Model, job.Model)
 		}
@@ -118,9 +140,15 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 			return nil, fmt.Errorf("state database %s: %w", job.State, err)
 		}
 		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
+	} else if opt.MaxCostUSD > 0 {
+		spent, err := r.db.Spent(ctx)
+		if err != nil {
+			r.close()
+			return nil, fmt.Errorf("state database %s: %w", job.State, err)
+		}
+		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
 	}
 	r.client = NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
-	r.limiter = NewLimiter(opt.Limits, opt.Headroom, opt.Now)
 	r.commit = checkpoint.NewCommitter(r.db, checkpoint.CommitterOptions{})
 	return r, nil
 }

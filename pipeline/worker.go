@@ -22,7 +22,7 @@ func (r *runner) work(p pending) {
 		if err := r.waitPause(r.dispatchCtx); err != nil {
 			return
 		}
-		if err := r.limiter.Wait(r.dispatchCtx, p.charge); err != nil {
+		if err := p.model.limiter.Wait(r.dispatchCtx, p.charge); err != nil {
 			var tl *ErrTooLarge
 			if errors.As(err, &tl) {
 				r.finish(r.failedRow(p, attempts, "too_large", fmt.Sprintf("%s: %v", p.pos, err), 0, nil))
@@ -39,10 +39,10 @@ func (r *runner) work(p pending) {
 		attempts++
 		r.requests.Add(1)
 		start := r.opt.Now()
-		resp, err := r.client.Send(r.sendCtx, r.job.Model, p.body)
+		resp, err := r.client.Send(r.sendCtx, p.model.name, p.body)
 		latency := r.opt.Now().Sub(start)
 		if err == nil {
-			r.limiter.Observe(resp.Header)
+			p.model.limiter.Observe(resp.Header)
 			r.succeeded()
 			row := r.okRow(p, resp, attempts, latency)
 			if res != nil {
@@ -59,7 +59,7 @@ func (r *runner) work(p pending) {
 			return // abandoned after the drain timeout
 		}
 		c := Classify(err, r.opt.Now())
-		r.observeError(err)
+		r.observeError(p.model, err)
 		switch c.Verdict {
 		case RateLimited:
 			r.p.throttled.Add(1)
@@ -74,7 +74,7 @@ func (r *runner) work(p pending) {
 			}
 		case Retry:
 			if c.Kind == "unreachable" && !r.hadSuccess() {
-				r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.URL(r.job.Model), err))
+				r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.URL(p.model.name), err))
 				return
 			}
 			failures++
@@ -90,10 +90,10 @@ func (r *runner) work(p pending) {
 				return
 			}
 		case RowError:
-			r.finish(r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v", p.pos, err), latency, httpBody(err)))
+			r.finish(r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v", p.pos, err), latency, err))
 			return
 		case Fatal:
-			r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, r.job.Model))
+			r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, p.model.name))
 			return
 		case OutOfCredit:
 			r.stopWith(Stalled, fmt.Errorf("%w: the account is out of credit; add credit, then rerun the same command", err))
@@ -114,7 +114,7 @@ func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Dur
 	}
 	model := c.Model
 	if model == "" {
-		model = r.job.Model
+		model = p.model.name
 	}
 	row := checkpoint.Row{
 		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusOK, ID: p.id, Kept: p.kept,
@@ -122,39 +122,39 @@ func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Dur
 		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
 		CachedTokens: u.CachedTokens, ReasoningTokens: u.ReasoningTokens,
 		LatencyMS: latency.Milliseconds(), Attempts: attempts, HTTPStatus: resp.Status, Position: p.pos.String(),
+		RequestID: resp.Header.Get("x-request-id"),
 	}
 	// Price by the model we asked for: the answer names a dated snapshot,
 	// which resolves to the same family anyway.
-	if r.priced {
-		cost := roundUSD(r.price.Cost(u))
+	if r.bodies {
+		row.ResponseBody = resp.Body
+	}
+	if p.model.priced {
+		cost := roundUSD(p.model.price.Cost(u))
 		row.CostUSD = &cost
 	}
 	return row
 }
 
-func (r *runner) failedRow(p pending, attempts int, kind, msg string, latency time.Duration, body []byte) checkpoint.Row {
-	return checkpoint.Row{
+func (r *runner) failedRow(p pending, attempts int, kind, msg string, latency time.Duration, err error) checkpoint.Row {
+	row := checkpoint.Row{
 		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusFailed, ID: p.id, Kept: p.kept,
 		Error: msg, ErrorKind: kind, LatencyMS: latency.Milliseconds(), Attempts: attempts,
-		Position: p.pos.String(), ResponseBody: body,
+		Position: p.pos.String(),
 	}
+	// Keep the server's answer: the Batch API format reports it as it came.
+	if he, ok := asHTTPError(err); ok {
+		row.HTTPStatus, row.ResponseBody, row.RequestID = he.Status, he.Body, he.Header.Get("x-request-id")
+	}
+	return row
 }
 
 // pendingRow records a row that ran out of transient retries: it gets an
 // error row in this run's outputs and is sent again by the next run.
 func (r *runner) pendingRow(p pending, attempts int, c Class, err error, latency time.Duration) checkpoint.Row {
-	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.pos, err, attempts), latency, httpBody(err))
+	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.pos, err, attempts), latency, err)
 	row.Status = checkpoint.StatusPending
-	row.HTTPStatus = c.Status
 	return row
-}
-
-func httpBody(err error) []byte {
-	var he *HTTPError
-	if errors.As(err, &he) {
-		return he.Body
-	}
-	return nil
 }
 
 // finish commits a row's result and counts it.
@@ -200,10 +200,15 @@ func (r *runner) reserve(p pending) (*budget.Reservation, bool) {
 	if r.cap == nil {
 		return nil, true
 	}
-	res, err := r.cap.Reserve(r.price.WorstCase(p.tokens, r.maxOutput()))
+	if !p.model.priced {
+		r.stopWith(Failed, fmt.Errorf("%s: --max-cost needs a price for model %s: give one with --prices FILE", p.pos, p.model.name))
+		return nil, false
+	}
+	worst := p.model.price.WorstCase(p.tokens, p.maxOut)
+	res, err := r.cap.Reserve(worst)
 	if err != nil {
 		r.stopWith(BudgetReached, fmt.Errorf("the next request could cost up to $%.6f and the cap is $%.2f with $%.4f spent and $%.4f reserved: rerun with a higher --max-cost to continue",
-			r.price.WorstCase(p.tokens, r.maxOutput()), r.cap.Limit(), r.cap.Spent(), r.cap.Reserved()))
+			worst, r.cap.Limit(), r.cap.Spent(), r.cap.Reserved()))
 		return nil, false
 	}
 	return res, true

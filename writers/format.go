@@ -21,8 +21,8 @@ type Writer interface {
 
 // supportedFormats and supportedExtensions are for error messages.
 const (
-	supportedFormats    = "jsonl, csv, tsv, parquet"
-	supportedExtensions = ".jsonl, .ndjson, .csv, .tsv, .parquet"
+	supportedFormats    = "jsonl, csv, tsv, parquet, openai-batch"
+	supportedExtensions = ".jsonl, .ndjson, .csv, .tsv, .parquet, .batch.jsonl"
 )
 
 // errClosed is returned by Write after Close.
@@ -49,16 +49,22 @@ func New(format string, w io.Writer, s Schema) (Writer, error) {
 		return newDelimited(w, s, cols, '\t')
 	case "parquet":
 		return newParquet(w, s, cols)
+	case "openai-batch":
+		return newBatch(w), nil
 	default:
 		return nil, fmt.Errorf("writers: unknown output format %q (supported: %s)", format, supportedFormats)
 	}
 }
 
 // FormatFromPath returns the format named by path's extension (compared
-// without regard to case): .jsonl and .ndjson are "jsonl"; .csv, .tsv and
-// .parquet name themselves. Any other extension is an error listing the
+// without regard to case): .batch.jsonl is "openai-batch" (the Batch API's
+// output format); .jsonl and .ndjson are "jsonl"; .csv, .tsv and .parquet
+// name themselves. Any other extension is an error listing the
 // supported ones.
 func FormatFromPath(path string) (string, error) {
+	if strings.HasSuffix(strings.ToLower(path), ".batch.jsonl") {
+		return "openai-batch", nil
+	}
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson":
 		return "jsonl", nil

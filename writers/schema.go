@@ -36,6 +36,12 @@ type Row struct {
 	LatencyMS                                                     int64
 	Attempts                                                      int
 	Error                                                         string // "" when the row succeeded
+
+	// The fields below feed only the openai-batch format.
+	ErrorKind    string // a short code for Error, e.g. "http_400", "parse"
+	HTTPStatus   int    // 0 when no HTTP answer was received
+	RequestID    string // the server's x-request-id
+	ResponseBody []byte // the answer's body exactly as received
 }
 
 // DefaultIDColumn names the id column when Schema.IDColumn is empty.
