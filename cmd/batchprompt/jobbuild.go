@@ -186,3 +186,19 @@ func apiKey(f *runFlags, env Env) (string, error) {
 	k, _ := env.Lookup("OPENAI_API_KEY")
 	return strings.TrimSpace(k), nil
 }
+
+// loadJob settles a job from the job file (if any), the environment and
+// the flags, in the documented precedence.
+func loadJob(fs *pflag.FlagSet, f *runFlags, jobPath string, env Env) (pipeline.Job, error) {
+	var jf *jobFile
+	if jobPath != "" {
+		var err error
+		if jf, err = readJobFile(jobPath, fs); err != nil {
+			return pipeline.Job{}, err
+		}
+	}
+	if err := applyLayers(fs, jf, env); err != nil {
+		return pipeline.Job{}, err
+	}
+	return buildJob(f, fs, jobPath)
+}

@@ -39,6 +39,7 @@ Try it without an API key on the built-in simulator:
 		newExportCmd(env, stdout, stderr),
 		newValidateCmd(env, stdout, stderr),
 		newCompletionCmd(stdout),
+		newExportRequestsCmd(env, stdin, stdout, stderr, &code),
 		newSimulateCmd(stderr),
 		newVersionCmd(stdout),
 	)
