@@ -54,14 +54,14 @@ const (
 	gateStragglerMin    = time.Second
 )
 
-// NewGate returns a gate letting at most max requests in at once (at
-// least 1). Until Observe has given it a rate and a latency, it lets max in.
+// NewGate returns a gate letting at most limit requests in at once (at
+// least 1). Until Observe has given it a rate and a latency, it lets them all in.
 // now may be nil for time.Now.
-func NewGate(max int, now func() time.Time) *Gate {
+func NewGate(limit int, now func() time.Time) *Gate {
 	if now == nil {
 		now = time.Now
 	}
-	return &Gate{max: max(max, 1), now: now, active: map[*Permit]struct{}{}, wake: make(chan struct{})}
+	return &Gate{max: max(limit, 1), now: now, active: map[*Permit]struct{}{}, wake: make(chan struct{})}
 }
 
 // Acquire blocks until a request may be in flight, or ctx ends. Call the
@@ -112,6 +112,11 @@ func (g *Gate) Observe(latency time.Duration, rate float64) {
 		if g.samples == 0 {
 			g.srtt, g.rttvar = latency, latency/2
 		} else {
+			// A straggler's latency is an outlier, not the typical one:
+			// counted whole, one hung request would inflate the size for
+			// many samples. Clipped, a real slow-down still shows within a
+			// few answers, as the threshold rises with them.
+			latency = min(latency, g.stragglerAfterLocked())
 			dev := g.srtt - latency
 			if dev < 0 {
 				dev = -dev

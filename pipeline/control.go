@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -68,11 +69,19 @@ func (r *runner) hadSuccess() bool {
 	return r.anyOK
 }
 
-// observeError is called for every failed request: error answers carry
-// the rate-limit headers too.
+// observeError is called for every failed request. Error answers carry the
+// rate-limit headers too; a request with no answer at all still ends the
+// limiter's one-at-a-time learning step, so a first request lost to a
+// reset connection does not hold everyone back.
 func (r *runner) observeError(m *model, err error) {
-	if he, ok := asHTTPError(err); ok {
+	var de *DecodeError
+	switch he, ok := asHTTPError(err); {
+	case ok:
 		m.limiter.Observe(he.Header)
+	case errors.As(err, &de):
+		m.limiter.Observe(de.Header)
+	default:
+		m.limiter.Observe(nil)
 	}
 }
 
@@ -88,13 +97,20 @@ func (r *runner) stalled() bool {
 	over := r.opt.Now().Sub(since) > r.opt.StallTimeout
 	r.mu.Unlock()
 	if over {
-		r.stopWith(Stalled, errStall{timeout: r.opt.StallTimeout})
+		r.stopWith(Stalled, errStall{timeout: r.opt.StallTimeout, reset: r.main.limiter.ResetAt()})
 	}
 	return over
 }
 
-type errStall struct{ timeout time.Duration }
+type errStall struct {
+	timeout time.Duration
+	reset   time.Time // when the server said its limits are whole again; zero if unknown
+}
 
 func (e errStall) Error() string {
-	return "every request has failed for " + e.timeout.String() + " (rate limits or an outage); rerun the same command later to resume"
+	msg := "every request has failed for " + e.timeout.String() + " (rate limits or an outage)"
+	if !e.reset.IsZero() {
+		msg += "; the server's limits reset at " + e.reset.Format(time.RFC3339)
+	}
+	return msg + "; rerun the same command later to resume"
 }

@@ -27,14 +27,37 @@ const probeTimeout = 10 * time.Second
 // limits to learn, and sending one request at a time would be wasteful.
 const headerlessProbes = 3
 
+// burstWindow is how much of a limit the buckets hold: a quarter of a
+// second keeps the sends even at any limit while leaving a queue of
+// callers enough slack to use every token.
+const burstWindow = 0.25
+
+// Rate cuts on 429: each cuts the rate to throttleCut of what it was, no
+// more often than throttleSpacing (one overload answers many requests at
+// once), never below throttleFloor of the limit; the cut is undone
+// linearly at throttleRecovery of the limit per second.
+const (
+	throttleCut      = 0.9
+	throttleSpacing  = 2 * time.Second
+	throttleFloor    = 0.25
+	throttleRecovery = 0.0025
+)
+
 // Limiter paces requests to one model under its RPM and TPM limits. Both
 // buckets are reserved at the same instant and the caller waits for the
 // later of the two, so waiting for tokens never burns a request slot.
 //
-// Buckets hold one second's worth of the per-minute limit (at least one
+// Buckets hold burstWindow's worth of the per-minute limit (at least one
 // request, and at least the largest request seen for tokens): OpenAI may
 // enforce a minute's limit over much shorter windows, so we pace evenly
 // rather than bursting.
+//
+// A 429 (any answer carrying Retry-After) empties both buckets, so that the
+// end of the global pause is not followed by a burst, and cuts the rate by
+// a tenth (at most once per throttleSpacing), recovering linearly over
+// throttleRecovery: if the server keeps refusing at the learned limit,
+// something else is using it too (another process on the same key, or a
+// server that counts tokens differently) and we settle below it.
 //
 // A limit that is neither given nor yet learned is learned from the first
 // response: until one arrives only one request (the probe) is let through,
@@ -59,6 +82,10 @@ type Limiter struct {
 
 	avgCharge float64   // moving average of a request's token charge
 	resetAt   time.Time // the later of the last reset-requests/-tokens instants
+
+	scale    float64   // share of the limits in use after 429s; 1 = all
+	cutScale float64   // scale right after the last cut
+	lastCut  time.Time // when the rate was last cut
 }
 
 // NewLimiter returns a limiter for the given limits. A zero limit is
@@ -77,6 +104,7 @@ func NewLimiter(l Limits, headroom float64, now func() time.Time) *Limiter {
 		fixedRPM: l.RPM > 0,
 		fixedTPM: l.TPM > 0,
 		changed:  make(chan struct{}),
+		scale:    1,
 	}
 	lim.learning = !lim.fixedRPM || !lim.fixedTPM
 	lim.setLocked(l, Limits{-1, -1})
@@ -103,7 +131,7 @@ func (l *Limiter) RequestRate() float64 {
 	if l.limits.TPM > 0 && l.avgCharge > 0 {
 		r = math.Min(r, l.limits.TPM/60/l.avgCharge)
 	}
-	return r
+	return r * l.scale
 }
 
 // ResetAt returns when the server last said its limits would be whole
@@ -123,8 +151,8 @@ func (l *Limiter) setLocked(n, seed Limits) {
 		if perMin <= 0 || perMin == old {
 			return
 		}
-		perSec := perMin / 60 // floats: an integer division truncates 50/60 to 0
-		burst := int(math.Max(1, math.Ceil(perSec)))
+		perSec := perMin / 60 * l.scale // floats: an integer division truncates 50/60 to 0
+		burst := int(math.Max(1, math.Ceil(perMin/60*burstWindow)))
 		if old > 0 {
 			// SetLimit/SetBurst keep the level and any reservations.
 			(*rl).SetLimitAt(now, rate.Limit(perSec))
@@ -160,7 +188,13 @@ func (e *ErrTooLarge) Error() string {
 
 // Wait blocks until a request charged tokens may be sent, or ctx ends.
 // While limits are being learned it lets one request through at a time.
+//
+// A caller woken much later than its turn (more than lateAfter: the
+// process was starved of CPU, or suspended) queues once more instead of
+// sending at once: otherwise every caller delayed by the same stall would
+// send together, a burst the server's short window may refuse.
 func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
+	requeued := false
 	for {
 		delay, cancel, hold, err := l.admit(tokens)
 		if err != nil {
@@ -175,12 +209,28 @@ func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
 		if delay <= 0 {
 			return nil
 		}
+		due := l.now().Add(delay)
 		if err := waitFor(ctx, nil, delay); err != nil {
 			cancel()
 			return err
 		}
-		return nil
+		if requeued || !late(due, l.now()) {
+			return nil
+		}
+		requeued = true
 	}
+}
+
+// lateAfter is how late a caller may wake and still send. Callers late by
+// less make a burst of at most a second's worth after a stall, which the
+// server (whose bucket refilled during our stall, and which OpenAI says may
+// enforce a minute's limit per second) grants; later ones queue again.
+const lateAfter = time.Second
+
+// late reports whether a caller due at due and woken at now missed its turn
+// by more than lateAfter.
+func late(due, now time.Time) bool {
+	return now.Sub(due) > lateAfter
 }
 
 // hold tells a caller to wait for the learning state to change.
@@ -224,6 +274,7 @@ func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
 		l.avgCharge += (float64(tokens) - l.avgCharge) / 64
 	}
 	now := l.now()
+	l.recoverLocked(now)
 	if l.tpm.Limit() != rate.Inf && int(tokens) > l.tpm.Burst() {
 		// The bucket must hold the largest request, or ReserveN fails.
 		l.tpm.SetBurstAt(now, int(tokens))
@@ -311,6 +362,9 @@ func (l *Limiter) Observe(h http.Header) {
 			l.notifyLocked()
 		}
 	}
+	if h.Get("retry-after-ms") != "" || h.Get("Retry-After") != "" {
+		l.throttledLocked(now)
+	}
 	if okReq {
 		drainTo(l.rpm, now, remReq)
 	}
@@ -325,6 +379,42 @@ func (l *Limiter) Observe(h http.Header) {
 	}
 	if reset > 0 || okReq || okTok {
 		l.resetAt = now.Add(reset)
+	}
+}
+
+// throttledLocked handles a refusal: nothing may be sent now, and the rate
+// we keep is too high for what the server grants us.
+func (l *Limiter) throttledLocked(now time.Time) {
+	drainTo(l.rpm, now, 0)
+	drainTo(l.tpm, now, 0)
+	l.recoverLocked(now)
+	if !l.lastCut.IsZero() && now.Sub(l.lastCut) < throttleSpacing {
+		return
+	}
+	l.scale = math.Max(throttleFloor, l.scale*throttleCut)
+	l.cutScale, l.lastCut = l.scale, now
+	l.applyScaleLocked(now)
+}
+
+// recoverLocked undoes rate cuts linearly with time since the last one.
+func (l *Limiter) recoverLocked(now time.Time) {
+	if l.scale >= 1 {
+		return
+	}
+	s := math.Min(1, l.cutScale+throttleRecovery*now.Sub(l.lastCut).Seconds())
+	if s-l.scale < 0.001 && s < 1 {
+		return // not worth touching the buckets yet
+	}
+	l.scale = s
+	l.applyScaleLocked(now)
+}
+
+func (l *Limiter) applyScaleLocked(now time.Time) {
+	if l.limits.RPM > 0 {
+		l.rpm.SetLimitAt(now, rate.Limit(l.limits.RPM/60*l.scale))
+	}
+	if l.limits.TPM > 0 {
+		l.tpm.SetLimitAt(now, rate.Limit(l.limits.TPM/60*l.scale))
 	}
 }
 

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -149,9 +150,10 @@ func TestLimiterProbesOneRequestWhileLearning(t *testing.T) {
 	default:
 		t.Fatal("holders were not woken by the first answer")
 	}
-	// Learned 600 RPM; the bucket is seeded full (1 s = 10 requests) from remaining.
-	got := delays(t, l, 11, 1)
-	want := ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)
+	// Learned 600 RPM; the bucket is seeded full (a quarter second: 3
+	// requests) from remaining; then one every 100 ms.
+	got := delays(t, l, 5, 1)
+	want := ms(0, 0, 0, 100, 200)
 	if !equalDurations(got, want) {
 		t.Fatalf("delays after learning = %v, want %v", got, want)
 	}
@@ -213,8 +215,9 @@ func TestLimiterSeedsFromRemaining(t *testing.T) {
 		{"requests: only 3 remain", rlHeaders("limit-requests", "600", "remaining-requests", "3"), 1, ms(0, 0, 0, 100, 200)},
 		{"requests: nothing remains", rlHeaders("limit-requests", "600", "remaining-requests", "0"), 1, ms(100, 200)},
 		{"requests: no remaining header starts empty", rlHeaders("limit-requests", "600"), 1, ms(100, 200)},
-		// 60,000 TPM = 1,000 tokens/s; 500 remain: one request of 500 now, the next after 0.5 s.
-		{"tokens: 500 remain", rlHeaders("limit-tokens", "60000", "remaining-tokens", "500"), 500, ms(0, 500, 1000)},
+		// 60,000 TPM = 1,000 tokens/s, bucket 250 tokens; 100 remain.
+		{"tokens: 100 remain", rlHeaders("limit-tokens", "60000", "remaining-tokens", "100"), 100, ms(0, 100, 200)},
+		{"tokens: the bucket grows to the largest request", rlHeaders("limit-tokens", "60000", "remaining-tokens", "60000"), 500, ms(250, 750, 1250)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -233,18 +236,18 @@ func TestLimiterDrainsToRemaining(t *testing.T) {
 		h    http.Header
 		want []time.Duration
 	}{
-		// The bucket is full (10 requests) when the server says only 2 remain.
+		// The bucket is full (3 requests) when the server says only 2 remain.
 		{"drained to remaining", rlHeaders("remaining-requests", "2"), ms(0, 0, 100, 200)},
-		{"remaining above ours changes nothing", rlHeaders("remaining-requests", "50"), ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)},
+		{"remaining above ours changes nothing", rlHeaders("remaining-requests", "50"), ms(0, 0, 0, 100)},
 		{"zero remaining empties it", rlHeaders("remaining-requests", "0"), ms(100, 200)},
-		{"garbage is ignored", rlHeaders("remaining-requests", "-4"), ms(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 100)},
+		{"garbage is ignored", rlHeaders("remaining-requests", "-4"), ms(0, 0, 0, 100)},
 		{"a fixed limit is kept", rlHeaders("limit-requests", "60", "remaining-requests", "1"), ms(0, 100, 200)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
 			l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
-			clk.advance(2 * time.Second) // fill the bucket: 10 requests
+			clk.advance(2 * time.Second) // fill the bucket: 3 requests
 			l.Observe(tc.h)
 			if got := delays(t, l, len(tc.want), 1); !equalDurations(got, tc.want) {
 				t.Fatalf("delays = %v, want %v", got, tc.want)
@@ -281,5 +284,47 @@ func TestLimiterResetAtAndRequestRate(t *testing.T) {
 	l.reserve(200) // average charge 200 tokens: 1,000 tokens/s allows 5 requests/s
 	if r := l.RequestRate(); r != 5 {
 		t.Fatalf("RequestRate = %v, want 5 (tokens bind)", r)
+	}
+}
+
+func TestLimiterThrottled(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
+	clk.advance(2 * time.Second) // full bucket
+	h := http.Header{}
+	h.Set("Retry-After", "1")
+	l.Observe(h)
+	// Emptied, and the rate cut to 90 %: 9 per second.
+	if got, want := delays(t, l, 2, 1), []time.Duration{time.Second / 9, 2 * time.Second / 9}; !equalDurations(got, want) {
+		t.Fatalf("delays after a 429 = %v, want %v", got, want)
+	}
+	if r := l.RequestRate(); math.Abs(r-9) > 1e-9 {
+		t.Fatalf("RequestRate after a 429 = %v, want 9", r)
+	}
+	// A second 429 within throttleSpacing is the same overload: no second cut.
+	h2 := http.Header{}
+	h2.Set("retry-after-ms", "20")
+	l.Observe(h2)
+	if r := l.RequestRate(); math.Abs(r-9) > 1e-9 {
+		t.Fatalf("RequestRate after a second 429 = %v, want 9 still", r)
+	}
+	// The cut is undone linearly: 10 % at throttleRecovery per second.
+	clk.advance(time.Duration(0.1 / throttleRecovery * float64(time.Second)))
+	l.reserve(1)
+	if r := l.RequestRate(); r != 10 {
+		t.Fatalf("RequestRate after recovery = %v, want 10", r)
+	}
+}
+
+func TestLimiterLate(t *testing.T) {
+	due := newFakeClock().t
+	tests := []struct {
+		woken time.Duration
+		want  bool
+	}{{0, false}, {lateAfter, false}, {lateAfter + time.Millisecond, true}, {3 * time.Second, true}}
+	for _, tc := range tests {
+		if got := late(due, due.Add(tc.woken)); got != tc.want {
+			t.Errorf("late after %v = %v, want %v", tc.woken, got, tc.want)
+		}
 	}
 }

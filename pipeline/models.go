@@ -10,6 +10,7 @@ type model struct {
 	price   budget.Price
 	priced  bool
 	limiter *Limiter
+	gate    *Gate
 }
 
 // maxOutput is the output cap a request is charged for when it sets none:
@@ -31,7 +32,7 @@ func (r *runner) modelFor(name string) *model {
 	if m, ok := r.models[name]; ok {
 		return m
 	}
-	m := &model{name: name, limiter: NewLimiter(r.opt.Limits, r.opt.Headroom, r.opt.Now)}
+	m := &model{name: name, limiter: NewLimiter(r.opt.Limits, r.opt.Headroom, r.opt.Now), gate: NewGate(r.opt.Concurrency, r.opt.Now)}
 	m.price, m.priced = r.opt.Prices.Lookup(name)
 	if r.models == nil {
 		r.models = map[string]*model{}

@@ -22,7 +22,15 @@ func (r *runner) work(p pending) {
 		if err := r.waitPause(r.dispatchCtx); err != nil {
 			return
 		}
+		// The gate holds in-flight requests to what the rate can use
+		// (Little's law), so a lower learned limit or a pause takes effect
+		// within one latency instead of after a long queue.
+		permit, err := p.model.gate.Acquire(r.dispatchCtx)
+		if err != nil {
+			return
+		}
 		if err := p.model.limiter.Wait(r.dispatchCtx, p.charge); err != nil {
+			permit.Release()
 			var tl *ErrTooLarge
 			if errors.As(err, &tl) {
 				r.finish(r.failedRow(p, attempts, "too_large", fmt.Sprintf("%s: %v", p.pos, err), 0, nil))
@@ -30,10 +38,12 @@ func (r *runner) work(p pending) {
 			return
 		}
 		if r.dispatchCtx.Err() != nil {
+			permit.Release()
 			return
 		}
 		res, ok := r.reserve(p)
 		if !ok {
+			permit.Release()
 			return
 		}
 		attempts++
@@ -41,6 +51,9 @@ func (r *runner) work(p pending) {
 		start := r.opt.Now()
 		resp, err := r.client.Send(r.sendCtx, p.model.name, p.body)
 		latency := r.opt.Now().Sub(start)
+		// Release before any backoff or pause: a sleeping row holds no slot.
+		permit.Release()
+		p.model.gate.Observe(latency, p.model.limiter.RequestRate())
 		if err == nil {
 			p.model.limiter.Observe(resp.Header)
 			r.succeeded()
