@@ -53,26 +53,42 @@ func (r *runner) writeOutputs(ctx context.Context) error {
 // order. Each file is written beside its target and renamed into place, so
 // a file at path is always whole.
 func WriteOutputs(ctx context.Context, db *checkpoint.DB, paths []string, s writers.Schema) error {
+	_, err := WriteOutputsWhere(ctx, db, paths, s, nil)
+	return err
+}
+
+// WriteOutputsWhere is WriteOutputs for only the rows keep accepts (all
+// when keep is nil). It returns how many rows each file holds.
+func WriteOutputsWhere(ctx context.Context, db *checkpoint.DB, paths []string, s writers.Schema, keep func(checkpoint.Row) bool) (int64, error) {
+	var n int64
 	for _, path := range paths {
+		n = 0
 		format, err := writers.FormatFromPath(path)
 		if err != nil {
-			return fmt.Errorf("output %s: %w", path, err)
+			return 0, fmt.Errorf("output %s: %w", path, err)
 		}
 		err = atomicfile.Write(path, func(w io.Writer) error {
 			wr, err := writers.New(format, w, s)
 			if err != nil {
 				return err
 			}
-			if err := db.Rows(ctx, func(row checkpoint.Row) error { return wr.Write(toOutputRow(row)) }); err != nil {
+			err = db.Rows(ctx, func(row checkpoint.Row) error {
+				if keep != nil && !keep(row) {
+					return nil
+				}
+				n++
+				return wr.Write(toOutputRow(row))
+			})
+			if err != nil {
 				return err
 			}
 			return wr.Close()
 		})
 		if err != nil {
-			return fmt.Errorf("output %s: %w", path, err)
+			return n, fmt.Errorf("output %s: %w", path, err)
 		}
 	}
-	return nil
+	return n, nil
 }
 
 func toOutputRow(row checkpoint.Row) writers.Row {

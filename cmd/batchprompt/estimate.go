@@ -97,17 +97,7 @@ func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.C
 // estimate. Configuration mistakes come back as *usageError (exit 2),
 // everything else as *commandError (exit 1).
 func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimateFlags, jobPath string, env Env, stdin io.Reader, stdout io.Writer) error {
-	var jf *jobFile
-	if jobPath != "" {
-		var err error
-		if jf, err = readJobFile(jobPath, fs); err != nil {
-			return err
-		}
-	}
-	if err := applyLayers(fs, jf, env); err != nil {
-		return err
-	}
-	job, err := buildJob(f, fs, jobPath)
+	job, err := loadJob(fs, f, jobPath, env)
 	if err != nil {
 		return err
 	}

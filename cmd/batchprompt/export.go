@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
-	"github.com/batchprompt/batchprompt/internal/atomicfile"
 	"github.com/batchprompt/batchprompt/pipeline"
 	"github.com/batchprompt/batchprompt/writers"
 )
@@ -158,51 +157,9 @@ func missingText(st jobStatus) string {
 // or failed) to path, in input order, published atomically. Pending rows
 // are left out: an empty output there would read as an empty answer.
 func writeFinishedRows(ctx context.Context, db *checkpoint.DB, path string, s writers.Schema) (int64, error) {
-	format, err := writers.FormatFromPath(path)
-	if err != nil {
-		return 0, fmt.Errorf("output %s: %w", path, err)
-	}
-	var n int64
-	err = atomicfile.Write(path, func(w io.Writer) error {
-		wr, err := writers.New(format, w, s)
-		if err != nil {
-			return err
-		}
-		err = db.Rows(ctx, func(row checkpoint.Row) error {
-			if row.Status == checkpoint.StatusPending {
-				return nil
-			}
-			n++
-			return wr.Write(exportRow(row))
-		})
-		if err != nil {
-			return err
-		}
-		return wr.Close()
+	return pipeline.WriteOutputsWhere(ctx, db, []string{path}, s, func(row checkpoint.Row) bool {
+		return row.Status != checkpoint.StatusPending
 	})
-	if err != nil {
-		return 0, fmt.Errorf("output %s: %w", path, err)
-	}
-	return n, nil
-}
-
-// exportRow maps a stored row to an output row as pipeline.WriteOutputs does.
-func exportRow(row checkpoint.Row) writers.Row {
-	out := writers.Row{
-		ID: row.ID, Output: row.Output, FinishReason: row.FinishReason, Model: row.Model,
-		PromptTokens: row.PromptTokens, CompletionTokens: row.CompletionTokens,
-		CachedTokens: row.CachedTokens, ReasoningTokens: row.ReasoningTokens,
-		CostUSD: row.CostUSD, LatencyMS: row.LatencyMS, Attempts: row.Attempts, Error: row.Error,
-	}
-	out.Kept = make([]writers.Value, len(row.Kept))
-	for i, v := range row.Kept {
-		if v == nil {
-			out.Kept[i] = writers.Value{Null: true}
-		} else {
-			out.Kept[i] = writers.Value{Text: *v}
-		}
-	}
-	return out
 }
 
 // samePath reports whether a and b name the same file: the same absolute

@@ -78,17 +78,7 @@ func newValidateCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 }
 
 func runValidate(ctx context.Context, f *runFlags, fs *pflag.FlagSet, jobPath string, rows int, env Env, w io.Writer) error {
-	var jf *jobFile
-	if jobPath != "" {
-		var err error
-		if jf, err = readJobFile(jobPath, fs); err != nil {
-			return err
-		}
-	}
-	if err := applyLayers(fs, jf, env); err != nil {
-		return err
-	}
-	job, err := buildJob(f, fs, jobPath)
+	job, err := loadJob(fs, f, jobPath, env)
 	if err != nil {
 		return err
 	}
