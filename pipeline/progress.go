@@ -14,7 +14,7 @@ type progressCounters struct {
 	read, done, reused, ok, failed, inFlight, retries, throttled atomic.Int64
 	promptTokens, completionTokens, cachedTokens                 atomic.Int64
 	costNanoUSD                                                  atomic.Int64 // nano-dollars, rounded up as the state database's spend is
-	bytesRead, bytesTotal                                        atomic.Int64
+	bytesRead, bytesTotal, rowsTotal                             atomic.Int64
 }
 
 func (c *progressCounters) addTokens(row checkpoint.Row) {
@@ -34,7 +34,7 @@ func (r *runner) snapshot() Progress {
 		Throttled: c.throttled.Load(), PromptTokens: c.promptTokens.Load(),
 		CompletionTokens: c.completionTokens.Load(), CachedTokens: c.cachedTokens.Load(),
 		CostUSD: float64(c.costNanoUSD.Load()) / 1e9, BytesRead: c.bytesRead.Load(),
-		BytesTotal: c.bytesTotal.Load(), Paused: r.pausedFor(),
+		BytesTotal: c.bytesTotal.Load(), RowsTotal: c.rowsTotal.Load(), Paused: r.pausedFor(),
 	}
 }
 
@@ -54,6 +54,13 @@ func (r *runner) updateBytes() {
 	if pr, ok := r.input.(readers.Progress); ok {
 		r.p.bytesRead.Store(pr.BytesRead())
 		r.p.bytesTotal.Store(pr.Size())
+	}
+	if tr, ok := r.input.(interface{ TotalRows() int64 }); ok {
+		n := tr.TotalRows()
+		if r.job.Limit > 0 && n > r.job.Limit {
+			n = r.job.Limit
+		}
+		r.p.rowsTotal.Store(n)
 	}
 }
 

@@ -43,6 +43,7 @@ type Progress struct {
 	CostUSD                                      float64
 
 	BytesRead, BytesTotal int64 // input progress; BytesTotal -1 when unknown
+	RowsTotal             int64 // input rows when known up front (Parquet), else 0
 
 	// Paused is set while every worker waits for a rate-limit pause to end.
 	Paused time.Duration

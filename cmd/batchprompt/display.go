@@ -49,6 +49,7 @@ type display struct {
 	log      *slog.Logger
 	interval time.Duration
 	quiet    bool
+	begun    time.Time
 
 	mu   sync.Mutex
 	last pipeline.Progress
@@ -59,7 +60,7 @@ type display struct {
 }
 
 func newDisplay(stderr io.Writer, f *runFlags, log *slog.Logger) *display {
-	d := &display{log: log, interval: f.progressInterval, quiet: f.quiet}
+	d := &display{log: log, interval: f.progressInterval, quiet: f.quiet, begun: time.Now()}
 	if !f.quiet && isTerminal(stderr) {
 		d.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(stderr),
@@ -83,15 +84,30 @@ func (d *display) update(p pipeline.Progress) {
 	if bar == nil {
 		return
 	}
-	if p.BytesTotal > 0 && bar.GetMax64() != p.BytesTotal {
-		bar.ChangeMax64(p.BytesTotal)
+	switch {
+	case p.RowsTotal > 0: // Parquet: the row count is in the metadata
+		if bar.GetMax64() != p.RowsTotal {
+			bar.ChangeMax64(p.RowsTotal)
+		}
+		_ = bar.Set64(p.Done)
+	case p.BytesTotal > 0 && p.Read > 0:
+		// CSV/JSONL: the reader runs ahead of the answers, so scale the
+		// bytes read by the share of read rows that are done. (Counting
+		// newlines up front would be wrong for CSV with embedded newlines.)
+		if bar.GetMax64() != p.BytesTotal {
+			bar.ChangeMax64(p.BytesTotal)
+		}
+		_ = bar.Set64(p.BytesRead * p.Done / p.Read)
 	}
-	_ = bar.Set64(p.BytesRead)
-	bar.Describe(describe(p))
+	bar.Describe(describe(p, time.Since(d.begun)))
 }
 
-func describe(p pipeline.Progress) string {
-	s := fmt.Sprintf("%d rows (%d ok, %d failed) | in %s out %s tok | $%.4f", p.Done, p.OK, p.Failed, short(p.PromptTokens), short(p.CompletionTokens), p.CostUSD)
+func describe(p pipeline.Progress, elapsed time.Duration) string {
+	rate := 0.0
+	if s := elapsed.Seconds(); s > 0 {
+		rate = float64(p.Done-p.Reused) / s
+	}
+	s := fmt.Sprintf("%d rows (%d ok, %d failed) %.1f rows/s | in %s out %s tok | $%.4f", p.Done, p.OK, p.Failed, rate, short(p.PromptTokens), short(p.CompletionTokens), p.CostUSD)
 	if p.Paused > 0 {
 		s += fmt.Sprintf(" | paused %.1fs: rate limit", p.Paused.Seconds())
 	}
