@@ -11,6 +11,7 @@ type Stored struct {
 	RequestHash string
 	Status      Status
 	Run         int64  // the run that last committed or touched the row
+	Seq         int64  // its place in the input; -1 when detached
 	Position    string // where the row came from in that run, "file:line"
 }
 
@@ -39,7 +40,7 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 	for i, k := range keys {
 		args[i] = k
 	}
-	q := "SELECT key, request_hash, status, run, position FROM rows WHERE key IN (?" +
+	q := "SELECT key, request_hash, status, run, seq, position FROM rows WHERE key IN (?" +
 		strings.Repeat(",?", len(keys)-1) + ")"
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
@@ -52,7 +53,7 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 			s   Stored
 			st  int64
 		)
-		if err := rows.Scan(&key, &s.RequestHash, &st, &s.Run, &s.Position); err != nil {
+		if err := rows.Scan(&key, &s.RequestHash, &st, &s.Run, &s.Seq, &s.Position); err != nil {
 			return fmt.Errorf("checkpoint %s: look up rows: %w", db.path, err)
 		}
 		s.Status = Status(st)

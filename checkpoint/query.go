@@ -42,19 +42,15 @@ const rowColumns = `key, seq, request_hash, status, id, kept, output, finish_rea
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
 	latency_ms, attempts, error, error_kind, http_status, response_body, position, request_id`
 
-// Rows calls fn with every row of the current run (see BeginRun) whose Seq
-// is not negative, ordered by Seq (then Key, should two rows share a Seq),
-// from a single query. Rows from earlier runs that this run neither
-// committed nor touched are skipped, so deleted input lines do not reach
-// the outputs. It stops at, and returns, the first error from fn. Each Row
+// Rows calls fn with every row placed in the input (Seq >= 0), ordered by
+// Seq (then Key, should two rows share a Seq), from a single query. The
+// resume path keeps Seq unique and detaches (Seq -1) rows whose input line
+// is gone (see Touch and DetachFrom), so deleted lines do not reach the
+// outputs. It stops at, and returns, the first error from fn. Each Row
 // passed to fn is freshly allocated and may be retained.
 func (db *DB) Rows(ctx context.Context, fn func(Row) error) error {
-	run, err := db.Run(ctx)
-	if err != nil {
-		return err
-	}
 	rows, err := db.r.QueryContext(ctx,
-		"SELECT "+rowColumns+" FROM rows WHERE run = ? AND seq >= 0 ORDER BY seq, key", run)
+		"SELECT "+rowColumns+" FROM rows INDEXED BY rows_seq WHERE seq >= 0 ORDER BY seq, key")
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: list rows: %w", db.path, err)
 	}

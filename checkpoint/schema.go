@@ -15,8 +15,9 @@ const schemaVersion = 1
 // rows keeps its rowid (not WITHOUT ROWID) because outputs may be kilobytes
 // long, which SQLite documents as a poor fit for WITHOUT ROWID tables.
 // rows_done covers DB.Done so resume scans a narrow index, never the outputs;
-// rows_run_seq serves DB.Rows in order without a sort (key breaks ties) and
-// DB.Totals; rows_err finds a run's latest error without scanning successes.
+// rows_seq serves DB.Rows in input order without a sort, and DB.AtSeq's
+// ordered scan that resume merges with the reader; rows_err finds the
+// latest error without scanning successes.
 const schemaV1 = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY NOT NULL,
@@ -56,8 +57,8 @@ CREATE TABLE rows (
 );
 
 CREATE INDEX rows_done    ON rows (key, request_hash, status);
-CREATE INDEX rows_run_seq ON rows (run, seq, key);
-CREATE INDEX rows_err     ON rows (run, updated) WHERE status <> 1;
+CREATE INDEX rows_seq     ON rows (seq, key);
+CREATE INDEX rows_err     ON rows (updated) WHERE status <> 1;
 `
 
 // migrate brings the database behind w to schemaVersion inside one immediate

@@ -193,6 +193,12 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	if err := r.commit.Close(context.Background()); err != nil {
 		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
 	}
+	if r.readAll.Load() && readErr == nil {
+		// Lines deleted from the end of the input leave rows behind.
+		if err := r.db.DetachFrom(context.Background(), rows); err != nil {
+			r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
+		}
+	}
 	s := r.summary(rows)
 	if readErr != nil {
 		s.Stop, s.Err = Failed, readErr
@@ -268,20 +274,41 @@ const dispatchBatch = 128
 func (r *runner) dispatch() (int64, error) {
 	p := pool.New().WithMaxGoroutines(r.opt.Concurrency)
 	defer p.Wait()
+	// Reading and rendering the next batch overlaps with routing this one
+	// through the state database: on a resume, both are the whole cost of
+	// reaching the first new row.
+	batches := make(chan []pending, 2)
 	var seq int64
-	batch := make([]pending, 0, dispatchBatch)
-	for {
-		stop, err := r.fill(&batch, &seq)
-		if len(batch) > 0 {
-			if ferr := r.route(batch, p); ferr != nil {
-				return seq, ferr
+	var readErr error
+	routeCtx, stopReading := context.WithCancel(context.Background())
+	defer stopReading()
+	go func() {
+		defer close(batches)
+		for {
+			batch := make([]pending, 0, dispatchBatch)
+			stop, err := r.fill(&batch, &seq)
+			if len(batch) > 0 {
+				select {
+				case batches <- batch:
+				case <-routeCtx.Done():
+					return
+				}
 			}
-			batch = batch[:0]
+			if err != nil || stop {
+				readErr = err
+				return
+			}
 		}
-		if err != nil || stop {
+	}()
+	for batch := range batches {
+		if err := r.route(batch, p); err != nil {
+			stopReading()
+			for range batches { // let the reader finish before reading seq
+			}
 			return seq, err
 		}
 	}
+	return seq, readErr
 }
 
 // fill reads up to dispatchBatch rows into batch. stop reports the end of
@@ -316,36 +343,70 @@ func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 }
 
 // route decides, for one batch, which rows are answered already (reused),
-// which are duplicates, and which must be sent; it claims the latter in the
-// state database before they go out, so a duplicate id arriving while the
-// first is still in flight is caught, and an interrupted run leaves them
-// pending.
+// which are duplicates, and which must be sent, and claims the latter in
+// the state database before they go out, so a duplicate id arriving while
+// the first is still in flight is caught, and an interrupted run leaves
+// them pending.
+//
+// It merges the input with the rows stored at the same positions (one
+// range scan per batch): when the input is unchanged every row is found
+// where it was, with no look-up by key and nothing written. Only rows that
+// moved, changed or are new cost a look-up and a write.
 func (r *runner) route(batch []pending, p *pool.Pool) error {
-	keys := make([]string, 0, len(batch))
+	ctx := context.WithoutCancel(r.dispatchCtx)
+	first, last := batch[0].seq, batch[len(batch)-1].seq
+	placed, err := r.db.AtSeq(ctx, first, last+1)
+	if err != nil {
+		return r.stateFailed(err)
+	}
+	at := make(map[int64][]checkpoint.Placed, len(placed))
+	for _, pl := range placed {
+		at[pl.Seq] = append(at[pl.Seq], pl)
+	}
+	found := make(map[string]checkpoint.Stored, len(batch))
+	var lookup []string
 	for _, row := range batch {
-		if row.final == nil {
-			keys = append(keys, row.key)
+		if row.final != nil {
+			continue
+		}
+		if pl, ok := placedKey(at[row.seq], row.key); ok {
+			found[row.key] = checkpoint.Stored{RequestHash: pl.RequestHash, Status: pl.Status, Seq: pl.Seq, Position: pl.Position}
+		} else {
+			lookup = append(lookup, row.key)
 		}
 	}
-	stored, err := r.db.Lookup(context.WithoutCancel(r.dispatchCtx), keys)
-	if err != nil {
-		err = fmt.Errorf("state database %s: %w", r.job.State, err)
-		r.fail(err)
-		return err
+	if len(lookup) > 0 {
+		stored, err := r.db.Lookup(ctx, lookup)
+		if err != nil {
+			return r.stateFailed(err)
+		}
+		for k, s := range stored {
+			found[k] = s
+		}
 	}
-	var touch []checkpoint.SeqUpdate
+
+	var detach, moves []checkpoint.SeqUpdate
 	var claims []checkpoint.Row
 	var send []pending
 	inBatch := map[string]string{}
 	for i := range batch {
 		row := &batch[i]
+		s, known := found[row.key]
 		if row.final == nil && r.job.IDColumn != "" {
-			if first, ok := inBatch[row.key]; ok {
-				r.duplicate(row, first)
-			} else if s, ok := stored[row.key]; ok && s.Run == r.runID {
+			// Every position before this batch already belongs to this run,
+			// so a key stored there was seen earlier in this input.
+			if firstAt, ok := inBatch[row.key]; ok {
+				r.duplicate(row, firstAt)
+			} else if known && s.Seq >= 0 && s.Seq < first {
 				r.duplicate(row, s.Position)
 			} else {
 				inBatch[row.key] = row.pos.String()
+			}
+		}
+		// Whatever else was stored at this position is no longer there.
+		for _, pl := range at[row.seq] {
+			if pl.Key != row.key {
+				detach = append(detach, checkpoint.SeqUpdate{Key: pl.Key, Seq: -1})
 			}
 		}
 		if row.final != nil {
@@ -357,9 +418,11 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 			claims = append(claims, *row.final)
 			continue
 		}
-		if s, ok := stored[row.key]; ok && s.RequestHash == row.hash &&
+		if known && s.RequestHash == row.hash &&
 			(s.Status == checkpoint.StatusOK || (s.Status == checkpoint.StatusFailed && !r.job.RetryFailed)) {
-			touch = append(touch, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
+			if s.Seq != row.seq {
+				moves = append(moves, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
+			}
 			r.reused(s.Status)
 			continue
 		}
@@ -370,19 +433,16 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 		})
 		send = append(send, *row)
 	}
-	ctx := context.WithoutCancel(r.dispatchCtx)
-	if len(touch) > 0 {
+	// Detach before moving: a row detached from one position may be moved
+	// to a later one in this same batch.
+	if touch := append(detach, moves...); len(touch) > 0 {
 		if err := r.db.Touch(ctx, touch); err != nil {
-			err = fmt.Errorf("state database %s: %w", r.job.State, err)
-			r.fail(err)
-			return err
+			return r.stateFailed(err)
 		}
 	}
 	if len(claims) > 0 {
 		if err := r.db.Commit(ctx, claims); err != nil {
-			err = fmt.Errorf("state database %s: %w", r.job.State, err)
-			r.fail(err)
-			return err
+			return r.stateFailed(err)
 		}
 	}
 	for _, row := range batch {
@@ -398,4 +458,20 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 		p.Go(func() { r.work(row) })
 	}
 	return nil
+}
+
+// placedKey finds key among the rows stored at one position.
+func placedKey(pls []checkpoint.Placed, key string) (checkpoint.Placed, bool) {
+	for _, pl := range pls {
+		if pl.Key == key {
+			return pl, true
+		}
+	}
+	return checkpoint.Placed{}, false
+}
+
+func (r *runner) stateFailed(err error) error {
+	err = fmt.Errorf("state database %s: %w", r.job.State, err)
+	r.fail(err)
+	return err
 }
