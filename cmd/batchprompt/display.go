@@ -50,6 +50,8 @@ type display struct {
 	interval time.Duration
 	quiet    bool
 	begun    time.Time
+	out      io.Writer
+	writeMu  sync.Mutex
 
 	mu   sync.Mutex
 	last pipeline.Progress
@@ -59,8 +61,8 @@ type display struct {
 	done   chan struct{}
 }
 
-func newDisplay(stderr io.Writer, f *runFlags, log *slog.Logger) *display {
-	d := &display{log: log, interval: f.progressInterval, quiet: f.quiet, begun: time.Now()}
+func newDisplay(stderr io.Writer, f *runFlags) *display {
+	d := &display{interval: f.progressInterval, quiet: f.quiet, begun: time.Now(), out: stderr}
 	if !f.quiet && isTerminal(stderr) {
 		d.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(stderr),
@@ -73,6 +75,17 @@ func newDisplay(stderr io.Writer, f *runFlags, log *slog.Logger) *display {
 		)
 	}
 	return d
+}
+
+// Write passes log output to stderr, clearing the bar first so that a log
+// line never lands in the middle of it; the bar redraws on its next update.
+func (d *display) Write(p []byte) (int, error) {
+	d.writeMu.Lock()
+	defer d.writeMu.Unlock()
+	if d.bar != nil {
+		_ = d.bar.Clear()
+	}
+	return d.out.Write(p)
 }
 
 // update receives progress from the pipeline; it must be quick.

@@ -94,10 +94,12 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 	if err != nil {
 		return exitUsage, err
 	}
-	log, err := newLogger(stderr, f)
+	disp := newDisplay(stderr, f)
+	log, err := newLogger(disp, f)
 	if err != nil {
 		return exitUsage, err
 	}
+	disp.log = log
 	opt.Logger = log
 	if f.simulate {
 		cfg, closer, err := simConfig(f.sim)
@@ -115,7 +117,6 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 	}
 	ctx, stop := signalContext(ctx)
 	defer stop()
-	disp := newDisplay(stderr, f, log)
 	opt.Progress = disp.update
 	disp.start(ctx)
 	s, err := pipeline.Run(ctx, job, opt)
