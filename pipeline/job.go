@@ -36,6 +36,12 @@ type Job struct {
 	// rendered, instead of writing an error row for it.
 	Strict bool
 
+	// Only, when set, limits the run to the rows (by 0-based position) it
+	// accepts; the others are skipped without a result, so the run does
+	// not complete. `estimate --sample` uses it. It is not part of the
+	// job's identity: the sampled results are reused by the full run.
+	Only func(seq int64) bool
+
 	State       string // the state database's path
 	Restart     bool   // start over, keeping the old database as a backup
 	RetryFailed bool   // send again rows that failed permanently last time

@@ -336,6 +336,10 @@ func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 		}
 		r.p.read.Add(1)
 		r.updateBytes()
+		if r.job.Only != nil && !r.job.Only(*seq) {
+			*seq++
+			continue
+		}
 		*batch = append(*batch, r.prepare(rec, *seq))
 		*seq++
 	}

@@ -22,6 +22,11 @@ touches no network; nothing is written.
 It takes the same job file and flags as run (flags it has no use for, such as
 --output or --concurrency, are accepted and ignored), plus:
 
+  --sample N                send N randomly chosen rows for real (a key, or
+                            --simulate) and extrapolate the cost from their
+                            measured answers, with a 95 % interval; the full
+                            run reuses those answers
+
   --expect-output-tokens N  the typical answer length, the low end of the
                             output and cost range (default 100)
   --json                    print the estimate as JSON, for scripts
@@ -58,6 +63,9 @@ const estimateExample = `  # What will the example job cost, and how long will i
   echo '{"my-model": {"input": 0.2, "output": 0.8, "context_window": 32768}}' > prices.json
   batchprompt estimate job.yaml --model my-model --prices prices.json
 
+  # Calibrate on 50 rows sent for real (reused by the run afterwards):
+  batchprompt estimate job.yaml --sample 50
+
   # For scripts: the upper cost bound at Batch API prices
   batchprompt estimate job.yaml --json | jq .cost_usd.batch_high`
 
@@ -65,6 +73,8 @@ const estimateExample = `  # What will the example job cost, and how long will i
 type estimateFlags struct {
 	expectOutput int64
 	json         bool
+	sample       int64
+	sampleSeed   uint64
 }
 
 func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
@@ -81,11 +91,13 @@ func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.C
 			if len(pos) == 1 {
 				jobPath = pos[0]
 			}
-			return runEstimate(cmd.Context(), cmd.Flags(), &f, ef, jobPath, env, stdin, stdout)
+			return runEstimate(cmd.Context(), cmd.Flags(), &f, ef, jobPath, env, stdin, stdout, stderr)
 		},
 	}
 	cmd.SetErr(stderr)
 	fs := cmd.Flags()
+	fs.Int64Var(&ef.sample, "sample", 0, "calibrate: send N randomly chosen rows for real (needs a key, or --simulate), measure their answers' length and extrapolate the cost with a 95 % interval; the answers go into the job's state database, so the full run reuses them and --max-cost counts them")
+	fs.Uint64Var(&ef.sampleSeed, "sample-seed", 1, "seed for choosing the --sample rows")
 	fs.Int64Var(&ef.expectOutput, "expect-output-tokens", 0, "typical answer length in tokens, the low end of the output and cost range (default 100)")
 	fs.BoolVar(&ef.json, "json", false, "print the estimate as JSON")
 	f.register(fs)
@@ -96,7 +108,7 @@ func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.C
 // runEstimate settles the configuration as run does and prints the
 // estimate. Configuration mistakes come back as *usageError (exit 2),
 // everything else as *commandError (exit 1).
-func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimateFlags, jobPath string, env Env, stdin io.Reader, stdout io.Writer) error {
+func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimateFlags, jobPath string, env Env, stdin io.Reader, stdout, stderr io.Writer) error {
 	job, err := loadJob(fs, f, jobPath, env)
 	if err != nil {
 		return err
@@ -114,15 +126,68 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	case err != nil:
 		return &commandError{fmt.Errorf("estimate: %w", err)}
 	}
+	var cal *pipeline.Calibration
+	if ef.sample > 0 {
+		c, err := calibrate(ctx, f, job, est, ef, env, stderr)
+		if err != nil {
+			return err
+		}
+		cal = &c
+	}
 	if ef.json {
-		err = writeEstimateJSON(stdout, job.Input, est)
+		err = writeEstimateJSON(stdout, job.Input, est, cal)
 	} else {
 		err = writeEstimateTable(stdout, job.Input, est)
+		if err == nil && cal != nil {
+			err = writeCalibration(stdout, *cal, job.State)
+		}
 	}
 	if err != nil {
 		return &commandError{fmt.Errorf("write the estimate: %w", err)}
 	}
 	return nil
+}
+
+// calibrate sends --sample rows for real (or to --simulate) into the job's
+// state database and measures their answers.
+func calibrate(ctx context.Context, f *runFlags, job pipeline.Job, est pipeline.EstimateReport, ef estimateFlags, env Env, stderr io.Writer) (pipeline.Calibration, error) {
+	opt, err := buildOptions(f, env)
+	if err != nil {
+		return pipeline.Calibration{}, err
+	}
+	log, err := newLogger(stderr, f)
+	if err != nil {
+		return pipeline.Calibration{}, err
+	}
+	opt.Logger = log
+	stopSim, _, err := startSimulator(f, &opt, log)
+	if err != nil {
+		return pipeline.Calibration{}, err
+	}
+	defer stopSim()
+	ctx, stop := signalContext(ctx)
+	defer stop()
+	c, _, err := pipeline.Calibrate(ctx, job, opt, est, ef.sample, ef.sampleSeed)
+	var ce *pipeline.ConfigError
+	switch {
+	case errors.As(err, &ce):
+		return c, &usageError{err}
+	case err != nil:
+		return c, &commandError{fmt.Errorf("estimate --sample: %w", err)}
+	}
+	return c, nil
+}
+
+func writeCalibration(w io.Writer, c pipeline.Calibration, state string) error {
+	_, err := fmt.Fprintf(w, `
+Calibrated from %d sampled rows (%d answered), sent for $%.6f:
+  output tokens per row  %.1f  (95%% interval %.1f – %.1f)
+  cost (USD)             standard $%.5f ($%.5f – $%.5f)
+                         Batch API $%.5f ($%.5f – $%.5f)
+The sampled answers are in %s: the full run reuses them.
+`, c.Sampled, c.Answered, c.SampleCostUSD, c.OutputMean, c.OutputLow, c.OutputHigh,
+		c.Cost, c.CostLow, c.CostHigh, c.BatchCost, c.BatchCostLow, c.BatchCostHigh, state)
+	return err
 }
 
 // estimateOptions checks the flags estimate uses beyond the job itself.
@@ -150,7 +215,8 @@ func estimateOptions(f *runFlags, ef estimateFlags, fs *pflag.FlagSet) (pipeline
 type estimateJSON struct {
 	Input string `json:"input"`
 	pipeline.EstimateReport
-	Rates priceJSON `json:"price"`
+	Rates       priceJSON             `json:"price"`
+	Calibration *pipeline.Calibration `json:"calibration,omitempty"`
 }
 
 type priceJSON struct {
@@ -163,9 +229,9 @@ type priceJSON struct {
 	MaxOutput     int64   `json:"max_output"`
 }
 
-func writeEstimateJSON(w io.Writer, input string, e pipeline.EstimateReport) error {
+func writeEstimateJSON(w io.Writer, input string, e pipeline.EstimateReport, cal *pipeline.Calibration) error {
 	p := e.Price
-	doc := estimateJSON{Input: input, EstimateReport: e, Rates: priceJSON{
+	doc := estimateJSON{Input: input, EstimateReport: e, Calibration: cal, Rates: priceJSON{
 		Input: p.Input, CachedInput: p.CachedInput, Output: p.Output, BatchInput: p.BatchInput,
 		BatchOutput: p.BatchOutput, ContextWindow: p.ContextWindow, MaxOutput: p.MaxOutput,
 	}}

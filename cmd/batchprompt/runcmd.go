@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -101,27 +102,18 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 	}
 	disp.log = log
 	opt.Logger = log
-	if f.simulate {
-		cfg, closer, err := simConfig(f.sim)
-		if err != nil {
-			return exitUsage, err
-		}
-		defer closer.Close()
-		srv, err := simulator.Start("127.0.0.1:0", cfg)
-		if err != nil {
-			return exitFatal, fmt.Errorf("start the simulator: %w", err)
-		}
-		defer srv.Close()
-		opt.Endpoint.BaseURL, opt.Endpoint.APIKey, opt.Endpoint.Azure = srv.URL, "", false
-		log.Info("simulator started: no API key used, nothing is billed", "base_url", srv.URL)
+	stopSim, code, err := startSimulator(f, &opt, log)
+	if err != nil {
+		return code, err
 	}
+	defer stopSim()
 	ctx, stop := signalContext(ctx)
 	defer stop()
 	opt.Progress = disp.update
 	disp.start(ctx)
 	s, err := pipeline.Run(ctx, job, opt)
 	disp.stop()
-	code := exitCode(s, err)
+	code = exitCode(s, err)
 	if err != nil {
 		return code, err
 	}
@@ -132,6 +124,26 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 		}
 	}
 	return code, nil
+}
+
+// startSimulator starts the built-in simulator when --simulate is given
+// and points opt's endpoint at it. The returned function stops it.
+func startSimulator(f *runFlags, opt *pipeline.Options, log *slog.Logger) (func(), int, error) {
+	if !f.simulate {
+		return func() {}, exitOK, nil
+	}
+	cfg, closer, err := simConfig(f.sim)
+	if err != nil {
+		return nil, exitUsage, err
+	}
+	srv, err := simulator.Start("127.0.0.1:0", cfg)
+	if err != nil {
+		closer.Close()
+		return nil, exitFatal, fmt.Errorf("start the simulator: %w", err)
+	}
+	opt.Endpoint.BaseURL, opt.Endpoint.APIKey, opt.Endpoint.Azure = srv.URL, "", false
+	log.Info("simulator started: no API key used, nothing is billed", "base_url", srv.URL)
+	return func() { srv.Close(); closer.Close() }, exitOK, nil
 }
 
 // signalContext ends on the first SIGINT or SIGTERM: the job stops taking
