@@ -118,7 +118,7 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	if err != nil {
 		return err
 	}
-	est, err := pipeline.Estimate(ctx, job, opt)
+	reps, err := pipeline.EstimateAll(ctx, job, opt)
 	var ce *pipeline.ConfigError
 	switch {
 	case errors.As(err, &ce):
@@ -126,6 +126,14 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	case err != nil:
 		return &commandError{fmt.Errorf("estimate: %w", err)}
 	}
+	if len(reps) != 1 {
+		// A Batch API input names several models: one estimate each.
+		if ef.sample > 0 {
+			return &usageError{fmt.Errorf("--sample works for templated jobs, not for Batch API inputs with several models")}
+		}
+		return writeModelEstimates(stdout, job.Input, reps, ef.json)
+	}
+	est := reps[0]
 	var cal *pipeline.Calibration
 	if ef.sample > 0 {
 		c, err := calibrate(ctx, f, job, est, ef, env, stderr)
@@ -176,6 +184,37 @@ func calibrate(ctx context.Context, f *runFlags, job pipeline.Job, est pipeline.
 		return c, &commandError{fmt.Errorf("estimate --sample: %w", err)}
 	}
 	return c, nil
+}
+
+// writeModelEstimates prints one estimate per model and their total.
+func writeModelEstimates(w io.Writer, input string, reps []pipeline.EstimateReport, asJSON bool) error {
+	var total pipeline.CostRange
+	for _, e := range reps {
+		total.StandardLow += e.Cost.StandardLow
+		total.StandardHigh += e.Cost.StandardHigh
+		total.BatchLow += e.Cost.BatchLow
+		total.BatchHigh += e.Cost.BatchHigh
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			Input  string                    `json:"input"`
+			Models []pipeline.EstimateReport `json:"models"`
+			Total  pipeline.CostRange        `json:"total_cost_usd"`
+		}{input, reps, total})
+	}
+	for i, e := range reps {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		if err := writeEstimateTable(w, input, e); err != nil {
+			return err
+		}
+	}
+	_, err := fmt.Fprintf(w, "\nAll %d models: standard $%.5f – $%.5f; Batch API $%.5f – $%.5f\n",
+		len(reps), total.StandardLow, total.StandardHigh, total.BatchLow, total.BatchHigh)
+	return err
 }
 
 func writeCalibration(w io.Writer, c pipeline.Calibration, state string) error {
