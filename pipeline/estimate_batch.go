@@ -19,6 +19,14 @@ func EstimateAll(ctx context.Context, job Job, opt EstimateOptions) ([]EstimateR
 	if job.Input == "" {
 		return nil, configErrorf("no input: give -i/--input")
 	}
+	if job.InputFormat != FormatOpenAIBatch && (job.Template != "" || job.PromptColumn != "" || job.InputFormat != "") {
+		// A templated job: no need to look at (and consume) the input here.
+		e, err := Estimate(ctx, job, opt)
+		if err != nil {
+			return nil, err
+		}
+		return []EstimateReport{e}, nil
+	}
 	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
 	if err != nil {
 		return nil, err
