@@ -122,3 +122,42 @@ func seedState(job Job, n int) error {
 	}
 	return db.Commit(ctx, batch)
 }
+
+// BenchmarkExportParquet measures writing outputs from the state database
+// (BENCH_EXPORT_ROWS answered rows, default 200,000) to Parquet and JSONL.
+//
+//	go test -run '^$' -bench ExportParquet -benchtime 1x ./pipeline/
+func BenchmarkExportParquet(b *testing.B) {
+	n := 200_000
+	if v := os.Getenv("BENCH_EXPORT_ROWS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	dir := b.TempDir()
+	in := filepath.Join(dir, "in.csv")
+	f, _ := os.Create(in)
+	w := bufio.NewWriter(f)
+	w.WriteString("id,text\n")
+	for i := range n {
+		fmt.Fprintf(w, "id-%07d,review number %d: the kettle works well but is loud\n", i, i)
+	}
+	w.Flush()
+	f.Close()
+	job := Job{Input: in, Template: "Summarise: {{.text}}", Model: "gpt-4o-mini", IDColumn: "id", State: filepath.Join(dir, "s.db")}
+	if err := seedState(job, n); err != nil {
+		b.Fatal(err)
+	}
+	db, err := checkpoint.Open(context.Background(), job.State)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for _, ext := range []string{"parquet", "jsonl"} {
+		out := filepath.Join(dir, "out."+ext)
+		start := time.Now()
+		if err := WriteOutputs(context.Background(), db, []string{out}, job.Schema()); err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		b.ReportMetric(float64(n)/el.Seconds(), ext+"-rows/s")
+	}
+}
