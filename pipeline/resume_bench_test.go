@@ -30,15 +30,7 @@ func BenchmarkResumeFirstRequest(b *testing.B) {
 		n, _ = strconv.Atoi(v)
 	}
 	dir := b.TempDir()
-	in := filepath.Join(dir, "in.csv")
-	f, _ := os.Create(in)
-	w := bufio.NewWriter(f)
-	w.WriteString("id,text\n")
-	for i := range n {
-		fmt.Fprintf(w, "id-%07d,review number %d: the kettle works well but is loud\n", i, i)
-	}
-	w.Flush()
-	f.Close()
+	in := writeBenchCSV(b, dir, n)
 	job := Job{Input: in, Outputs: []string{filepath.Join(dir, "o.jsonl")}, Template: "Summarise: {{.text}}",
 		Model: "gpt-4o-mini", IDColumn: "id", State: filepath.Join(dir, "s.db")}
 
@@ -133,15 +125,7 @@ func BenchmarkExportParquet(b *testing.B) {
 		n, _ = strconv.Atoi(v)
 	}
 	dir := b.TempDir()
-	in := filepath.Join(dir, "in.csv")
-	f, _ := os.Create(in)
-	w := bufio.NewWriter(f)
-	w.WriteString("id,text\n")
-	for i := range n {
-		fmt.Fprintf(w, "id-%07d,review number %d: the kettle works well but is loud\n", i, i)
-	}
-	w.Flush()
-	f.Close()
+	in := writeBenchCSV(b, dir, n)
 	job := Job{Input: in, Template: "Summarise: {{.text}}", Model: "gpt-4o-mini", IDColumn: "id", State: filepath.Join(dir, "s.db")}
 	if err := seedState(job, n); err != nil {
 		b.Fatal(err)
@@ -160,4 +144,24 @@ func BenchmarkExportParquet(b *testing.B) {
 		el := time.Since(start)
 		b.ReportMetric(float64(n)/el.Seconds(), ext+"-rows/s")
 	}
+}
+
+// writeBenchCSV writes an id,text CSV of n short reviews.
+func writeBenchCSV(b *testing.B, dir string, n int) string {
+	b.Helper()
+	in := filepath.Join(dir, "in.csv")
+	f, err := os.Create(in)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriter(f)
+	w.WriteString("id,text\n")
+	for i := range n {
+		fmt.Fprintf(w, "id-%07d,review number %d: the kettle works well but is loud\n", i, i)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	f.Close()
+	return in
 }
