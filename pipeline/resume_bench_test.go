@@ -30,7 +30,7 @@ func BenchmarkResumeFirstRequest(b *testing.B) {
 		n, _ = strconv.Atoi(v)
 	}
 	dir := b.TempDir()
-	in := writeBenchCSV(b, dir, n)
+	in := writeReviewsCSV(b, dir, n)
 	job := Job{Input: in, Outputs: []string{filepath.Join(dir, "o.jsonl")}, Template: "Summarise: {{.text}}",
 		Model: "gpt-4o-mini", IDColumn: "id", State: filepath.Join(dir, "s.db")}
 
@@ -43,7 +43,7 @@ func BenchmarkResumeFirstRequest(b *testing.B) {
 	b.Logf("seeded %d answered rows in %v", n, time.Since(setup).Round(time.Millisecond))
 
 	// Append one new row: the rerun must reach it after reusing every other.
-	f, _ = os.OpenFile(in, os.O_APPEND|os.O_WRONLY, 0)
+	f, _ := os.OpenFile(in, os.O_APPEND|os.O_WRONLY, 0)
 	fmt.Fprintf(f, "id-new,a new row\n")
 	f.Close()
 
@@ -125,7 +125,7 @@ func BenchmarkExportParquet(b *testing.B) {
 		n, _ = strconv.Atoi(v)
 	}
 	dir := b.TempDir()
-	in := writeBenchCSV(b, dir, n)
+	in := writeReviewsCSV(b, dir, n)
 	job := Job{Input: in, Template: "Summarise: {{.text}}", Model: "gpt-4o-mini", IDColumn: "id", State: filepath.Join(dir, "s.db")}
 	if err := seedState(job, n); err != nil {
 		b.Fatal(err)
@@ -146,8 +146,8 @@ func BenchmarkExportParquet(b *testing.B) {
 	}
 }
 
-// writeBenchCSV writes an id,text CSV of n short reviews.
-func writeBenchCSV(b *testing.B, dir string, n int) string {
+// writeReviewsCSV writes an id,text CSV of n short reviews.
+func writeReviewsCSV(b *testing.B, dir string, n int) string {
 	b.Helper()
 	in := filepath.Join(dir, "in.csv")
 	f, err := os.Create(in)
