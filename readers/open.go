@@ -119,6 +119,12 @@ func openOne(path, format string, opt Options, firstRow int64, read *atomic.Int6
 			return nil, err // not r: a typed nil would make a non-nil Reader
 		}
 		return r, nil
+	case "parquet":
+		r, err := newParquetReader(path, firstRow, read)
+		if err != nil {
+			return nil, err
+		}
+		return r, nil
 	case "jsonl", "openai-batch":
 		// The Batch API's input is JSONL; the pipeline reads its custom_id,
 		// method, url and body fields.
@@ -144,6 +150,8 @@ func normalizeFormat(f string) (string, error) {
 		return "jsonl", nil
 	case "openai-batch":
 		return "openai-batch", nil
+	case "parquet":
+		return "parquet", nil
 	}
 	return "", fmt.Errorf("unknown input format %q: supported formats are csv, tsv, jsonl (ndjson), openai-batch", f)
 }
@@ -160,6 +168,8 @@ func DetectFormat(path string) (string, error) {
 		return "tsv", nil
 	case ".jsonl", ".ndjson":
 		return "jsonl", nil
+	case ".parquet":
+		return "parquet", nil
 	}
 	return "", fmt.Errorf("cannot tell the input format of %s from its extension: supported are .csv, .tsv, .tab, .jsonl, .ndjson, each optionally followed by .gz or .zst (or set the format explicitly)", path)
 }
