@@ -1,7 +1,9 @@
 // Package readers streams input records from CSV, TSV and JSONL files,
-// plain or compressed (.gz, .zst), one record at a time and in constant
-// memory (bounded by the largest single record), each record carrying the
-// position it came from so that every later error can name file and line.
+// plain or compressed (.gz, .zst), and from Parquet files (row group by row
+// group), one record at a time and in constant memory (bounded by the
+// largest single record), each record carrying the position it came from
+// so that every later error can name file and line (for Parquet, Line is
+// the 1-based row within the file).
 //
 // Open is the only constructor. It takes a file path, "-" for standard
 // input, a glob ("data/part-*.csv") or a directory, and returns a Reader

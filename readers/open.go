@@ -153,7 +153,7 @@ func normalizeFormat(f string) (string, error) {
 	case "parquet":
 		return "parquet", nil
 	}
-	return "", fmt.Errorf("unknown input format %q: supported formats are csv, tsv, jsonl (ndjson), openai-batch", f)
+	return "", fmt.Errorf("unknown input format %q: supported formats are csv, tsv, jsonl (ndjson), parquet, openai-batch", f)
 }
 
 // DetectFormat returns "csv", "tsv" or "jsonl" from path's extension,
@@ -171,7 +171,7 @@ func DetectFormat(path string) (string, error) {
 	case ".parquet":
 		return "parquet", nil
 	}
-	return "", fmt.Errorf("cannot tell the input format of %s from its extension: supported are .csv, .tsv, .tab, .jsonl, .ndjson, each optionally followed by .gz or .zst (or set the format explicitly)", path)
+	return "", fmt.Errorf("cannot tell the input format of %s from its extension: supported are .csv, .tsv, .tab, .jsonl, .ndjson, each optionally followed by .gz or .zst, and .parquet (or set the format explicitly)", path)
 }
 
 // expand resolves a directory or glob to its files in sorted order. isSet
@@ -196,7 +196,7 @@ func expand(path string) (files []string, isSet bool, err error) {
 			files = append(files, filepath.Join(path, name))
 		}
 		if len(files) == 0 {
-			return nil, true, fmt.Errorf("input directory %s holds no .csv, .tsv, .tab, .jsonl or .ndjson files", path)
+			return nil, true, fmt.Errorf("input directory %s holds no .csv, .tsv, .tab, .jsonl, .ndjson or .parquet files", path)
 		}
 		return files, true, nil
 	case statErr == nil:

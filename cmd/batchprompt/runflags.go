@@ -60,8 +60,8 @@ type simFlags struct {
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
-	fs.StringVarP(&f.input, "input", "i", "", "input file: .csv, .tsv, .jsonl or .ndjson (optionally .gz or .zst), a glob or a directory of part files; - reads JSONL from stdin")
-	fs.StringVar(&f.inputFormat, "input-format", "", "input format when the extension does not say: csv, tsv, jsonl")
+	fs.StringVarP(&f.input, "input", "i", "", "input file: .csv, .tsv, .jsonl or .ndjson (optionally .gz or .zst), .parquet, or an OpenAI Batch API .jsonl; a glob or a directory of part files (data/part-*.parquet); - reads JSONL from stdin")
+	fs.StringVar(&f.inputFormat, "input-format", "", "input format when the extension does not say: csv, tsv, jsonl, parquet, openai-batch")
 	fs.StringVar(&f.csvDelimiter, "csv-delimiter", "", `CSV field delimiter, one character ("tab" for a tab); default ","`)
 	fs.StringArrayVarP(&f.outputs, "output", "o", nil, "output file, repeatable: .jsonl, .csv, .tsv or .parquet; written whole when the job completes")
 
