@@ -60,7 +60,9 @@ func (r *runner) updateBytes() {
 		if r.job.Limit > 0 && n > r.job.Limit {
 			n = r.job.Limit
 		}
-		r.p.rowsTotal.Store(n)
+		if n > 0 {
+			r.p.rowsTotal.Store(n)
+		}
 	}
 }
 

@@ -23,6 +23,9 @@ type multiReader struct {
 	err  error     // sticky fatal error
 	read atomic.Int64
 	size int64
+	// total is the sum of the files' row counts when every file says it
+	// up front (Parquet); -1 otherwise.
+	total int64
 }
 
 // openMulti checks that files share one format (and, for CSV, one header)
@@ -41,7 +44,7 @@ func openMulti(pattern string, files []string, format string, opt Options) (*mul
 			}
 		}
 	}
-	m := &multiReader{files: files, format: format, opt: opt}
+	m := &multiReader{files: files, format: format, opt: opt, total: -1}
 	for _, f := range files {
 		st, err := os.Stat(f)
 		if err != nil {
@@ -68,11 +71,31 @@ func openMulti(pattern string, files []string, format string, opt Options) (*mul
 			}
 		}
 	}
+	if format == "parquet" {
+		// Footers are cheap to read: a progress bar gets a real total, and
+		// a corrupt part fails before any work is done.
+		m.total = 0
+		for _, f := range files {
+			r, err := newParquetReader(f, 0, new(atomic.Int64))
+			if err != nil {
+				return nil, err
+			}
+			m.total += r.TotalRows()
+			if m.header == nil {
+				m.header = r.Header()
+			}
+			r.Close()
+		}
+	}
 	if err := m.open(0); err != nil {
 		return nil, err
 	}
 	return m, nil
 }
+
+// TotalRows is the number of rows in all the files when known up front
+// (Parquet parts), or -1.
+func (m *multiReader) TotalRows() int64 { return m.total }
 
 // checkHeader records the first header and compares later ones with it.
 func (m *multiReader) checkHeader(file string, h []string) error {

@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -263,5 +264,32 @@ func TestParquetForeignWriters(t *testing.T) {
 			recs, _ := readAll(t, path, Options{})
 			checkAgainstExpected(t, path, recs, e)
 		})
+	}
+}
+
+func TestParquetPartsTotalRows(t *testing.T) {
+	r, err := Open(filepath.Join("testdata", "parquet", "parts"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	tr, ok := r.(Counter)
+	if !ok {
+		t.Fatal("a set of Parquet parts must report its total rows")
+	}
+	want := tr.TotalRows()
+	var got int64
+	for {
+		_, err := r.Next(context.Background())
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got++
+	}
+	if want <= 0 || got != want {
+		t.Fatalf("TotalRows %d, read %d", want, got)
 	}
 }
