@@ -15,6 +15,7 @@ type progressCounters struct {
 	promptTokens, completionTokens, cachedTokens                 atomic.Int64
 	costNanoUSD                                                  atomic.Int64 // nano-dollars, rounded up as the state database's spend is
 	bytesRead, bytesTotal, rowsTotal                             atomic.Int64
+	unknownCost                                                  atomic.Int64 // answered rows of a model with no price
 }
 
 func (c *progressCounters) addTokens(row checkpoint.Row) {
@@ -23,6 +24,8 @@ func (c *progressCounters) addTokens(row checkpoint.Row) {
 	c.cachedTokens.Add(row.CachedTokens)
 	if row.CostUSD != nil {
 		c.costNanoUSD.Add(int64(math.Ceil(*row.CostUSD * 1e9)))
+	} else {
+		c.unknownCost.Add(1)
 	}
 }
 
@@ -34,7 +37,7 @@ func (r *runner) snapshot() Progress {
 		Throttled: c.throttled.Load(), PromptTokens: c.promptTokens.Load(),
 		CompletionTokens: c.completionTokens.Load(), CachedTokens: c.cachedTokens.Load(),
 		CostUSD: float64(c.costNanoUSD.Load()) / 1e9, BytesRead: c.bytesRead.Load(),
-		BytesTotal: c.bytesTotal.Load(), RowsTotal: c.rowsTotal.Load(), Paused: r.pausedFor(),
+		BytesTotal: c.bytesTotal.Load(), RowsTotal: c.rowsTotal.Load(), UnknownCost: c.unknownCost.Load(), Paused: r.pausedFor(),
 	}
 }
 

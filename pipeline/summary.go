@@ -41,6 +41,7 @@ type Progress struct {
 
 	PromptTokens, CompletionTokens, CachedTokens int64
 	CostUSD                                      float64
+	UnknownCost                                  int64 // answered rows whose model has no price: CostUSD leaves them out
 
 	BytesRead, BytesTotal int64 // input progress; BytesTotal -1 when unknown
 	RowsTotal             int64 // input rows when known up front (Parquet), else 0

@@ -41,10 +41,14 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string) {
 		headline(s), s.Rows, s.OK, s.Failed, s.Reused)
 	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
 	fmt.Fprintf(w, "  cost:   $%.4f this run, $%.4f for the job so far\n", s.CostUSD, s.SpentUSD)
+	if s.UnknownCost > 0 {
+		fmt.Fprintf(w, "  cost unknown for %d rows: the model has no price in the built-in table; give one with --prices FILE\n", s.UnknownCost)
+	}
 	mins := el.Minutes()
 	if mins > 0 {
-		fmt.Fprintf(w, "  time:   %s; %d requests (%.0f/min), %d retries, %d rate-limited (429)\n",
-			el.Round(time.Millisecond), s.Requests, float64(s.Requests)/mins, s.Retries, s.Throttled)
+		fmt.Fprintf(w, "  time:   %s; %d requests (%.0f/min, %.0f tokens/min), %d retries, %d rate-limited (429)\n",
+			el.Round(time.Millisecond), s.Requests, float64(s.Requests)/mins,
+			float64(s.PromptTokens+s.CompletionTokens)/mins, s.Retries, s.Throttled)
 	}
 	if s.Limits.RPM > 0 || s.Limits.TPM > 0 {
 		fmt.Fprintf(w, "  limits: %.0f requests/min, %.0f tokens/min\n", s.Limits.RPM, s.Limits.TPM)
@@ -99,6 +103,7 @@ type summaryJSON struct {
 	CachedTokens     int64                `json:"cached_tokens"`
 	CompletionTokens int64                `json:"completion_tokens"`
 	CostUSD          float64              `json:"cost_usd"`
+	UnknownCostRows  int64                `json:"unknown_cost_rows"`
 	JobCostUSD       float64              `json:"job_cost_usd"`
 	Requests         int64                `json:"requests"`
 	Retries          int64                `json:"retries"`
@@ -116,7 +121,7 @@ func writeSummaryJSON(path string, s pipeline.Summary, code int, args []string) 
 	out := summaryJSON{
 		Status: s.Stop.String(), ExitCode: code, Rows: s.Rows, OK: s.OK, Failed: s.Failed, Reused: s.Reused,
 		PromptTokens: s.PromptTokens, CachedTokens: s.CachedTokens, CompletionTokens: s.CompletionTokens,
-		CostUSD: s.CostUSD, JobCostUSD: s.SpentUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
+		CostUSD: s.CostUSD, UnknownCostRows: s.UnknownCost, JobCostUSD: s.SpentUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
 		ElapsedSeconds: s.Finished.Sub(s.Started).Seconds(), LimitRPM: s.Limits.RPM, LimitTPM: s.Limits.TPM,
 		Errors: s.ErrorKinds, Outputs: s.Outputs, State: s.State,
 	}
