@@ -68,6 +68,8 @@ type runner struct {
 
 	modelsMu sync.Mutex
 	models   map[string]*model
+
+	unlock func() // releases the state database's lock
 	runID    int64
 
 	dispatchCtx  context.Context // ends when no new request may start
@@ -125,7 +127,7 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	}
 	r.bodies = r.bodies || batch
 	if err := r.openState(ctx); err != nil {
-		in.Close()
+		r.close()
 		return nil, err
 	}
 	r.main = r.modelFor(job.Model)
@@ -162,6 +164,9 @@ func (r *runner) close() {
 	}
 	if r.input != nil {
 		_ = r.input.Close()
+	}
+	if r.unlock != nil {
+		r.unlock()
 	}
 }
 

@@ -469,3 +469,23 @@ func TestRunSurvivesHangs(t *testing.T) {
 		t.Fatalf("%d rows, want %d", got, n)
 	}
 }
+
+// TestRunRefusesASecondRunOfTheSameJob: two runs on one state database
+// would both claim and pay for the same rows.
+func TestRunRefusesASecondRunOfTheSameJob(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	job := e.job(writeCSV(t, e.dir, 5))
+	unlock, err := lockState(job.State) // as a run in progress holds it
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), job, e.opts())
+	var ce *ConfigError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "in use by another batchprompt run") {
+		t.Fatalf("err = %v", err)
+	}
+	unlock()
+	if s, err := Run(context.Background(), job, e.opts()); err != nil || s.Stop != Completed {
+		t.Fatalf("after the other run ends: stop=%v err=%v", s.Stop, err)
+	}
+}

@@ -60,6 +60,11 @@ func (e *MismatchError) Error() string {
 }
 
 func (r *runner) openState(ctx context.Context) error {
+	unlock, err := lockState(r.job.State)
+	if err != nil {
+		return err
+	}
+	r.unlock = unlock
 	if r.job.Restart {
 		if err := backupState(r.job.State); err != nil {
 			return err
