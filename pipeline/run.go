@@ -70,7 +70,7 @@ type runner struct {
 	models   map[string]*model
 
 	unlock func() // releases the state database's lock
-	runID    int64
+	runID  int64
 
 	dispatchCtx  context.Context // ends when no new request may start
 	stopDispatch context.CancelFunc
