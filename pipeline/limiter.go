@@ -300,4 +300,3 @@ func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
 		return ctx.Err()
 	}
 }
-

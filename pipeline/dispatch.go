@@ -1,0 +1,228 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/sourcegraph/conc/pool"
+
+	"github.com/batchprompt/batchprompt/checkpoint"
+)
+
+// dispatchBatch is how many input rows are checked against the state
+// database at once: one lookup query and one claim transaction per batch,
+// never one per row, and never every key in memory.
+const dispatchBatch = 128
+
+// dispatch reads the input and hands each row that needs sending to the
+// worker pool. It returns the number of rows read and a fatal read error.
+func (r *runner) dispatch() (int64, error) {
+	p := pool.New().WithMaxGoroutines(r.opt.Concurrency)
+	defer p.Wait()
+	// Reading and rendering the next batch overlaps with routing this one
+	// through the state database: on a resume, both are the whole cost of
+	// reaching the first new row.
+	batches := make(chan []pending, 2)
+	var seq int64
+	var readErr error
+	routeCtx, stopReading := context.WithCancel(context.Background())
+	defer stopReading()
+	go func() {
+		defer close(batches)
+		for {
+			batch := make([]pending, 0, dispatchBatch)
+			stop, err := r.fill(&batch, &seq)
+			if len(batch) > 0 {
+				select {
+				case batches <- batch:
+				case <-routeCtx.Done():
+					return
+				}
+			}
+			if err != nil || stop {
+				readErr = err
+				return
+			}
+		}
+	}()
+	for batch := range batches {
+		if err := r.route(batch, p); err != nil {
+			stopReading()
+			for range batches { // let the reader finish before reading seq
+			}
+			return seq, err
+		}
+	}
+	return seq, readErr
+}
+
+// fill reads up to dispatchBatch rows into batch. stop reports the end of
+// the input (or of --limit, or of the run).
+func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
+	for len(*batch) < dispatchBatch {
+		if r.job.Limit > 0 && *seq >= r.job.Limit {
+			r.readAll.Store(true)
+			return true, nil
+		}
+		if r.dispatchCtx.Err() != nil {
+			return true, nil
+		}
+		rec, err := r.input.Next(r.dispatchCtx)
+		if errors.Is(err, io.EOF) {
+			r.readAll.Store(true)
+			return true, nil
+		}
+		if err != nil {
+			if r.dispatchCtx.Err() != nil {
+				return true, nil
+			}
+			r.fail(err)
+			return true, err
+		}
+		r.p.read.Add(1)
+		r.updateBytes()
+		if r.job.Only != nil && !r.job.Only(*seq) {
+			*seq++
+			continue
+		}
+		*batch = append(*batch, r.prepare(rec, *seq))
+		*seq++
+	}
+	return false, nil
+}
+
+// route decides, for one batch, which rows are answered already (reused),
+// which are duplicates, and which must be sent, and claims the latter in
+// the state database before they go out, so a duplicate id arriving while
+// the first is still in flight is caught, and an interrupted run leaves
+// them pending.
+//
+// It merges the input with the rows stored at the same positions (one
+// range scan per batch): when the input is unchanged every row is found
+// where it was, with no look-up by key and nothing written. Only rows that
+// moved, changed or are new cost a look-up and a write.
+func (r *runner) route(batch []pending, p *pool.Pool) error {
+	ctx := context.WithoutCancel(r.dispatchCtx)
+	first, last := batch[0].seq, batch[len(batch)-1].seq
+	placed, err := r.db.AtSeq(ctx, first, last+1)
+	if err != nil {
+		return r.stateFailed(err)
+	}
+	at := make(map[int64][]checkpoint.Placed, len(placed))
+	for _, pl := range placed {
+		at[pl.Seq] = append(at[pl.Seq], pl)
+	}
+	found := make(map[string]checkpoint.Stored, len(batch))
+	var lookup []string
+	for _, row := range batch {
+		if row.final != nil {
+			continue
+		}
+		if pl, ok := placedKey(at[row.seq], row.key); ok {
+			found[row.key] = checkpoint.Stored{RequestHash: pl.RequestHash, Status: pl.Status, Seq: pl.Seq, Position: pl.Position}
+		} else {
+			lookup = append(lookup, row.key)
+		}
+	}
+	if len(lookup) > 0 {
+		stored, err := r.db.Lookup(ctx, lookup)
+		if err != nil {
+			return r.stateFailed(err)
+		}
+		for k, s := range stored {
+			found[k] = s
+		}
+	}
+
+	var detach, moves []checkpoint.SeqUpdate
+	var claims []checkpoint.Row
+	var send []pending
+	inBatch := map[string]string{}
+	for i := range batch {
+		row := &batch[i]
+		s, known := found[row.key]
+		if row.final == nil && r.job.IDColumn != "" {
+			// Every position before this batch already belongs to this run,
+			// so a key stored there was seen earlier in this input.
+			if firstAt, ok := inBatch[row.key]; ok {
+				r.duplicate(row, firstAt)
+			} else if known && s.Seq >= 0 && s.Seq < first {
+				r.duplicate(row, s.Position)
+			} else {
+				inBatch[row.key] = row.pos.String()
+			}
+		}
+		// Whatever else was stored at this position is no longer there.
+		for _, pl := range at[row.seq] {
+			if pl.Key != row.key {
+				detach = append(detach, checkpoint.SeqUpdate{Key: pl.Key, Seq: -1})
+			}
+		}
+		if row.final != nil {
+			if r.job.Strict {
+				err := fmt.Errorf("%s (--strict)", row.final.Error)
+				r.fail(err)
+				return err
+			}
+			claims = append(claims, *row.final)
+			continue
+		}
+		if known && s.RequestHash == row.hash &&
+			(s.Status == checkpoint.StatusOK || (s.Status == checkpoint.StatusFailed && !r.job.RetryFailed)) {
+			if s.Seq != row.seq {
+				moves = append(moves, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
+			}
+			r.reused(s.Status)
+			continue
+		}
+		claims = append(claims, checkpoint.Row{
+			Key: row.key, Seq: row.seq, RequestHash: row.hash, Status: checkpoint.StatusPending, ID: row.id,
+			Kept: row.kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending",
+			Position: row.pos.String(),
+		})
+		send = append(send, *row)
+	}
+	// Detach before moving: a row detached from one position may be moved
+	// to a later one in this same batch.
+	if touch := append(detach, moves...); len(touch) > 0 {
+		if err := r.db.Touch(ctx, touch); err != nil {
+			return r.stateFailed(err)
+		}
+	}
+	if len(claims) > 0 {
+		if err := r.db.Commit(ctx, claims); err != nil {
+			return r.stateFailed(err)
+		}
+	}
+	for _, row := range batch {
+		if row.final != nil {
+			r.counted(*row.final)
+		}
+	}
+	for _, row := range send {
+		if r.dispatchCtx.Err() != nil {
+			return nil // claimed rows stay pending for the next run
+		}
+		r.count(&row)
+		p.Go(func() { r.work(row) })
+	}
+	return nil
+}
+
+// placedKey finds key among the rows stored at one position.
+func placedKey(pls []checkpoint.Placed, key string) (checkpoint.Placed, bool) {
+	for _, pl := range pls {
+		if pl.Key == key {
+			return pl, true
+		}
+	}
+	return checkpoint.Placed{}, false
+}
+
+func (r *runner) stateFailed(err error) error {
+	err = fmt.Errorf("state database %s: %w", r.job.State, err)
+	r.fail(err)
+	return err
+}
