@@ -117,14 +117,14 @@ func runExport(ctx context.Context, f exportFlags, jobPath string, env Env, stde
 			return &commandError{err}
 		}
 		for _, o := range f.outputs {
-			fmt.Fprintf(stderr, "wrote %s: %s rows, the job is complete\n", o, groupDigits(st.OK+st.Failed))
+			fmt.Fprintf(stderr, "wrote %s: %s rows, the job is complete\n", o, commas(st.OK+st.Failed))
 		}
 		return nil
 	}
 	missing := missingText(st)
 	if !f.partial {
 		return &usageError{fmt.Errorf("the job in %s is not complete: %s; pass --partial to write the %s rows that have a result",
-			path, missing, groupDigits(st.OK+st.Failed))}
+			path, missing, commas(st.OK+st.Failed))}
 	}
 	own := append(append([]string(nil), st.Outputs...), jobOutputs...)
 	for _, o := range f.outputs {
@@ -139,7 +139,7 @@ func runExport(ctx context.Context, f exportFlags, jobPath string, env Env, stde
 		if err != nil {
 			return &commandError{err}
 		}
-		fmt.Fprintf(stderr, "wrote %s: %s rows with a result; %s\n", o, groupDigits(n), missing)
+		fmt.Fprintf(stderr, "wrote %s: %s rows with a result; %s\n", o, commas(n), missing)
 	}
 	return nil
 }
@@ -148,9 +148,9 @@ func runExport(ctx context.Context, f exportFlags, jobPath string, env Env, stde
 func missingText(st jobStatus) string {
 	if st.Missing != nil {
 		return fmt.Sprintf("%s rows missing (%s pending, %s not yet read)",
-			groupDigits(*st.Missing), groupDigits(st.Pending), groupDigits(*st.Missing-st.Pending))
+			commas(*st.Missing), commas(st.Pending), commas(*st.Missing-st.Pending))
 	}
-	return fmt.Sprintf("at least %s rows missing (pending), more if the input was not read to its end", groupDigits(st.Pending))
+	return fmt.Sprintf("at least %s rows missing (pending), more if the input was not read to its end", commas(st.Pending))
 }
 
 // writeFinishedRows writes the current run's rows that have a result (ok

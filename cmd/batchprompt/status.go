@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/pipeline"
@@ -48,70 +45,6 @@ const statusExample = `  # How far is the nightly job?
 
   # After a trial on the simulator:
   batchprompt status examples/summarise/job.yaml --simulate`
-
-// stateFlags are how status and export find a job's state database.
-type stateFlags struct {
-	state    string
-	simulate bool
-}
-
-func (s *stateFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&s.state, "state", "", "the job's state database; default: found from the job file as run finds it")
-	fs.BoolVar(&s.simulate, "simulate", false, "the state database of --simulate runs (<job>.sim.state.db)")
-}
-
-// locateState settles the state database path the way run would, and the
-// job file's own output paths (nil without a job file). Only the settings
-// that locate files are needed, so template and system files are not read:
-// status must work after they moved.
-func locateState(sf stateFlags, jobPath string, env Env) (string, []string, error) {
-	if jobPath == "" {
-		if sf.state == "" {
-			return "", nil, &usageError{errors.New("name the job: give JOB.yaml or --state PATH")}
-		}
-		return sf.state, nil, nil
-	}
-	var rf runFlags
-	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
-	rf.register(fs)
-	if sf.state != "" {
-		_ = fs.Set("state", sf.state) // a plain string flag cannot fail
-	}
-	if sf.simulate {
-		_ = fs.Set("simulate", "true")
-	}
-	jf, err := readJobFile(jobPath, fs)
-	if err != nil {
-		return "", nil, err
-	}
-	if err := applyLayers(fs, jf, env); err != nil {
-		return "", nil, err
-	}
-	rf.templateFile, rf.systemFile = "", ""
-	job, err := buildJob(&rf, fs, jobPath)
-	if err != nil {
-		return "", nil, err
-	}
-	return job.State, job.Outputs, nil
-}
-
-// openExistingState opens a state database that must already exist:
-// checkpoint.Open would create an empty one, hiding a wrong path.
-func openExistingState(ctx context.Context, path string) (*checkpoint.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		hint := ""
-		if sim := strings.TrimSuffix(path, ".state.db") + ".sim.state.db"; sim != path {
-			if _, err := os.Stat(sim); err == nil {
-				hint = fmt.Sprintf(" (%s exists: add --simulate for the simulated runs)", sim)
-			}
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("state database %s does not exist: the job has not run yet%s", path, hint)
-		}
-		return nil, fmt.Errorf("state database %s: %w", path, err)
-	}
-	return checkpoint.Open(ctx, path)
-}
 
 // jobStatus is what status reports, and what export decides from. Its JSON
 // keys are stable: scripts depend on them.
@@ -277,99 +210,4 @@ func newStatusCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 	sf.register(cmd.Flags())
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print the status as JSON")
 	return cmd
-}
-
-// writeStatusText prints st for a person: one labelled line per figure.
-func writeStatusText(w io.Writer, st jobStatus) error {
-	var b strings.Builder
-	line := func(label, format string, args ...any) {
-		fmt.Fprintf(&b, "%-11s %s\n", label, fmt.Sprintf(format, args...))
-	}
-	line("state", "%s (run %d)", st.State, st.Run)
-	job := st.Model
-	switch {
-	case st.Template != "":
-		job += fmt.Sprintf(", template %q", st.Template)
-		if st.TemplateLines > 1 {
-			job += fmt.Sprintf(" (+%d more lines)", st.TemplateLines-1)
-		}
-	case st.PromptColumn != "":
-		job += fmt.Sprintf(", prompt from column %q", st.PromptColumn)
-	}
-	line("job", "%s", job)
-	if st.IDColumn != "" || len(st.Keep) > 0 {
-		id := "row number"
-		if st.IDColumn != "" {
-			id = fmt.Sprintf("column %q", st.IDColumn)
-		}
-		keep := ""
-		if len(st.Keep) > 0 {
-			keep = "; keeps " + strings.Join(st.Keep, ", ")
-		}
-		line("", "rows identified by %s%s", id, keep)
-	}
-	line("progress", "%s", progressText(st))
-	line("rows", "%s ok, %s failed, %s pending", groupDigits(st.OK), groupDigits(st.Failed), groupDigits(st.Pending))
-	tokens := fmt.Sprintf("%s prompt (%s cached), %s completion", groupDigits(st.PromptTokens), groupDigits(st.CachedTokens), groupDigits(st.CompletionTokens))
-	if st.ReasoningTokens > 0 {
-		tokens += fmt.Sprintf(" (%s reasoning)", groupDigits(st.ReasoningTokens))
-	}
-	line("tokens", "%s", tokens)
-	cost := fmt.Sprintf("$%.4f for these rows, $%.4f paid over all runs", st.CostUSD, st.SpentUSD)
-	if st.UnknownCostRows > 0 {
-		cost += fmt.Sprintf("; %s ok rows have no known price (not included)", groupDigits(st.UnknownCostRows))
-	}
-	line("cost", "%s", cost)
-	if st.LastStop != "" {
-		line("last run", "%s", st.LastStop)
-	}
-	if st.LastError != "" {
-		line("last error", "%s", st.LastError)
-	}
-	if len(st.Outputs) > 0 {
-		line("outputs", "%s", strings.Join(st.Outputs, ", "))
-	}
-	if !st.Complete && st.Run > 0 {
-		line("next", "rerun the same `batchprompt run` command to finish the job;")
-		line("", "`batchprompt export --state %s -o PATH --partial` writes the rows so far", shellQuote(st.State))
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
-}
-
-func progressText(st jobStatus) string {
-	switch {
-	case st.Run == 0:
-		return "not started"
-	case st.Complete:
-		s := fmt.Sprintf("complete: %s rows, every one with a result", groupDigits(st.OK+st.Failed))
-		if !st.CompleteRecorded {
-			s += " (inferred: this state database does not record completion)"
-		}
-		return s
-	case st.Missing != nil && st.RowsTotal != nil:
-		return fmt.Sprintf("not complete: %s of %s rows missing (%s pending, %s not yet read)",
-			groupDigits(*st.Missing), groupDigits(*st.RowsTotal), groupDigits(st.Pending), groupDigits(*st.Missing-st.Pending))
-	default:
-		return fmt.Sprintf("not complete: %s rows pending; the input has not been read to its end, so more may be missing",
-			groupDigits(st.Pending))
-	}
-}
-
-// groupDigits writes n with thousands separators: 1234567 → 1,234,567.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }
