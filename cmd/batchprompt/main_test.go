@@ -199,3 +199,19 @@ func TestAPIKeyNeverWritten(t *testing.T) {
 		return nil
 	})
 }
+
+func TestRunReadsJSONLFromStdin(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "o.jsonl")
+	var stdout, stderr bytes.Buffer
+	in := strings.NewReader("{\"text\":\"first\"}\n{\"text\":\"second, \\\"quoted\\\"\"}\n")
+	code := execute(context.Background(), []string{"run", "-i", "-", "-o", out, "--template", "{{.text}}", "--simulate", "-q"},
+		mapEnv{}, in, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	rows := readLines(t, out)
+	if len(rows) != 2 || !strings.Contains(rows[1]["output"].(string), "second,") || rows[1]["row"] != float64(1) {
+		t.Fatalf("rows: %v", rows)
+	}
+}
