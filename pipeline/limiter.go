@@ -12,7 +12,8 @@ import (
 
 // Limits are a model's rate limits, per minute. Zero means unknown.
 type Limits struct {
-	RPM, TPM float64
+	RPM float64 `json:"rpm"`
+	TPM float64 `json:"tpm"`
 }
 
 // probeTimeout is how long the limiter waits for the first response while

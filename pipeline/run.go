@@ -231,7 +231,36 @@ const (
 	MetaComplete = "complete"   // "true" when the last run gave every row a result
 	MetaStop     = "stop"       // the last run's StopReason
 	MetaTotal    = "rows_total" // input rows (after --limit), recorded once a run has read the whole input
+	MetaLimits   = "limits"     // JSON {model: {"rpm", "tpm"}}: the limits in force at the end of the last run
 )
+
+// learnedLimits are each model's limits in force now (given or learned).
+func (r *runner) learnedLimits() map[string]Limits {
+	r.modelsMu.Lock()
+	defer r.modelsMu.Unlock()
+	out := map[string]Limits{}
+	for name, m := range r.models {
+		if l := m.limiter.Limits(); l.RPM > 0 || l.TPM > 0 {
+			out[name] = l
+		}
+	}
+	return out
+}
+
+// StoredLimits returns the limits the last run of the job in db had in
+// force for model (learned from the server, or given), if it recorded any.
+func StoredLimits(ctx context.Context, db *checkpoint.DB, model string) (Limits, bool) {
+	v, ok, err := db.Meta(ctx, MetaLimits)
+	if err != nil || !ok {
+		return Limits{}, false
+	}
+	var m map[string]Limits
+	if json.Unmarshal([]byte(v), &m) != nil {
+		return Limits{}, false
+	}
+	l, ok := m[model]
+	return l, ok
+}
 
 // recordOutcome notes in the state database how the run ended. It is
 // advisory: the rows themselves are the truth.
@@ -256,6 +285,10 @@ func (r *runner) recordOutcome(s Summary) {
 	}
 	if r.readAll.Load() {
 		meta[MetaTotal] = strconv.FormatInt(s.Rows, 10)
+	}
+	if lim := r.learnedLimits(); len(lim) > 0 {
+		b, _ := json.Marshal(lim)
+		meta[MetaLimits] = string(b)
 	}
 	for k, v := range meta {
 		if err := r.db.SetMeta(ctx, k, v); err != nil {

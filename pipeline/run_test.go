@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/simulator"
 )
 
@@ -487,5 +488,22 @@ func TestRunRefusesASecondRunOfTheSameJob(t *testing.T) {
 	unlock()
 	if s, err := Run(context.Background(), job, e.opts()); err != nil || s.Stop != Completed {
 		t.Fatalf("after the other run ends: stop=%v err=%v", s.Stop, err)
+	}
+}
+
+func TestRunRecordsLearnedLimits(t *testing.T) {
+	e := newEnv(t, simulator.Config{RPM: 60000, TPM: 10_000_000})
+	job := e.job(writeCSV(t, e.dir, 20))
+	if _, err := Run(context.Background(), job, e.opts()); err != nil {
+		t.Fatal(err)
+	}
+	db, err := checkpoint.Open(context.Background(), job.State)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, ok := StoredLimits(context.Background(), db, job.Model)
+	if !ok || l.RPM != 60000*0.98 || l.TPM != 10_000_000*0.98 {
+		t.Fatalf("stored limits %+v %v, want the server's less 2 %% headroom", l, ok)
 	}
 }

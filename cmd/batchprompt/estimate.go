@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -117,6 +119,13 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	opt, err := estimateOptions(f, ef, fs)
 	if err != nil {
 		return err
+	}
+	if opt.Limits.RPM == 0 && opt.Limits.TPM == 0 {
+		// Limits a previous run of this job learned from the server.
+		if l, ok := storedLimits(ctx, job.State, job.Model); ok {
+			opt.Limits = l
+			fmt.Fprintf(stderr, "using the limits learned by the last run in %s: %.0f requests/min, %.0f tokens/min\n", job.State, l.RPM, l.TPM)
+		}
 	}
 	reps, err := pipeline.EstimateAll(ctx, job, opt)
 	var ce *pipeline.ConfigError
@@ -227,6 +236,20 @@ The sampled answers are in %s: the full run reuses them.
 `, c.Sampled, c.Answered, c.SampleCostUSD, c.OutputMean, c.OutputLow, c.OutputHigh,
 		c.Cost, c.CostLow, c.CostHigh, c.BatchCost, c.BatchCostLow, c.BatchCostHigh, state)
 	return err
+}
+
+// storedLimits reads the limits recorded in an existing state database,
+// without creating one.
+func storedLimits(ctx context.Context, state, model string) (pipeline.Limits, bool) {
+	if _, err := os.Stat(state); err != nil {
+		return pipeline.Limits{}, false
+	}
+	db, err := checkpoint.Open(ctx, state)
+	if err != nil {
+		return pipeline.Limits{}, false
+	}
+	defer db.Close()
+	return pipeline.StoredLimits(ctx, db, model)
 }
 
 // estimateOptions checks the flags estimate uses beyond the job itself.
