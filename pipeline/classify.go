@@ -92,6 +92,11 @@ func classifyHTTP(he *HTTPError, now time.Time) Class {
 	switch {
 	case he.Status == http.StatusTooManyRequests && (code == "insufficient_quota" || typ == "insufficient_quota"):
 		c.Verdict, c.Kind = OutOfCredit, "insufficient_quota"
+	case he.Status == http.StatusTooManyRequests && strings.EqualFold(he.Header.Get("x-should-retry"), "false"):
+		// The server says waiting cannot help: a single request larger
+		// than the whole per-minute token limit. The official SDKs obey
+		// this header too.
+		c.Verdict, c.Kind = RowError, "request_too_large"
 	case he.Status == http.StatusTooManyRequests:
 		c.Verdict, c.Kind = RateLimited, "rate_limit"
 		c.Wait = waitHint(he, now)

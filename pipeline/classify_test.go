@@ -37,6 +37,7 @@ func TestClassify(t *testing.T) {
 		{"429 reset header of the exhausted limit", apiErr(429, "rate_limit_exceeded", "tokens", map[string]string{
 			"x-ratelimit-remaining-requests": "10", "x-ratelimit-reset-requests": "6m0s",
 			"x-ratelimit-remaining-tokens": "0", "x-ratelimit-reset-tokens": "2.5s"}), RateLimited, "rate_limit", 2500 * time.Millisecond},
+		{"429 that must not be retried", apiErr(429, "rate_limit_exceeded", "tokens", map[string]string{"x-should-retry": "false"}), RowError, "request_too_large", 0},
 		{"429 insufficient quota", apiErr(429, "insufficient_quota", "insufficient_quota", nil), OutOfCredit, "insufficient_quota", 0},
 		{"401", apiErr(401, "invalid_api_key", "invalid_request_error", nil), Fatal, "auth", 0},
 		{"403", apiErr(403, nil, "", nil), Fatal, "auth", 0},
