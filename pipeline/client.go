@@ -36,6 +36,11 @@ type Endpoint struct {
 	Timeout time.Duration
 }
 
+// maxResponseBytes bounds one answer's body: a chat completion is at most a
+// few hundred KiB, so anything this large is a broken server or proxy, and
+// must not take the process's memory with it.
+const maxResponseBytes = 64 << 20
+
 // DefaultAzureAPIVersion is used when Endpoint.AzureAPIVersion is empty.
 const DefaultAzureAPIVersion = "2024-10-21"
 
@@ -175,7 +180,11 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 		return nil, c.redact(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
+	if err == nil && len(data) > maxResponseBytes {
+		err = fmt.Errorf("answer larger than %d MiB", maxResponseBytes>>20)
+		data = data[:1024]
+	}
 	if err != nil {
 		// A body cut off mid-way is the server's fault and worth a retry.
 		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
