@@ -30,7 +30,7 @@ type pending struct {
 
 // prepare turns a record into a request, or into a final error row.
 func (r *runner) prepare(rec readers.Record, seq int64) pending {
-	p := pending{seq: seq, pos: rec.Pos, key: rec.Pos.File + "#" + strconv.FormatInt(rec.Pos.Row, 10)}
+	p := pending{seq: seq, pos: rec.Pos, key: positionKey(rec.Pos)}
 	p.id = strconv.FormatInt(seq, 10)
 	p.kept = make([]*string, len(r.job.Keep))
 	for i, name := range r.job.Keep {
@@ -85,11 +85,17 @@ func (r *runner) count(p *pending) {
 	p.msgs = nil
 }
 
+// positionKey names a row without an id by its file and its row within
+// that file, which stays stable when other part files come and go.
+func positionKey(pos readers.Position) string {
+	return pos.File + "#" + strconv.FormatInt(pos.FileRow, 10)
+}
+
 // duplicate turns row into an error row: its id was seen first at first.
 // The row keeps a key of its own (file and row) so it cannot replace the
 // first row's result.
 func (r *runner) duplicate(p *pending, first string) {
-	p.key = p.pos.File + "#" + strconv.FormatInt(p.pos.Row, 10)
+	p.key = positionKey(p.pos)
 	*p = r.errorRow(*p, "id", fmt.Sprintf("%s: duplicate id %q (first at %s)", p.pos, p.id, first))
 }
 

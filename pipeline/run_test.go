@@ -507,3 +507,36 @@ func TestRunRecordsLearnedLimits(t *testing.T) {
 		t.Fatalf("stored limits %+v %v, want the server's less 2 %% headroom", l, ok)
 	}
 }
+
+// TestRunAddedPartFileSendsOnlyItsRows: rows without an id are keyed by
+// file and row within the file, so a part file added in front of the
+// others does not make every later row look new.
+func TestRunAddedPartFileSendsOnlyItsRows(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	parts := filepath.Join(e.dir, "parts")
+	os.MkdirAll(parts, 0o755)
+	write := func(name string, from, n int) {
+		var b strings.Builder
+		b.WriteString("text\n")
+		for i := from; i < from+n; i++ {
+			fmt.Fprintf(&b, "row %d\n", i)
+		}
+		os.WriteFile(filepath.Join(parts, name), []byte(b.String()), 0o644)
+	}
+	write("part-2.csv", 0, 30)
+	write("part-3.csv", 30, 30)
+	job := Job{Input: parts, Outputs: []string{filepath.Join(e.dir, "o.jsonl")}, Template: "{{.text}}",
+		Model: "gpt-4o-mini", State: filepath.Join(e.dir, "s.db")}
+	if s, err := Run(context.Background(), job, e.opts()); err != nil || s.Requests != 60 {
+		t.Fatalf("first run: %d requests, %v", s.Requests, err)
+	}
+	write("part-1.csv", 100, 10) // sorts first
+	s, err := Run(context.Background(), job, e.opts())
+	if err != nil || s.Stop != Completed || s.Requests != 10 || s.Reused != 60 {
+		t.Fatalf("after adding a part: sent %d (want 10), reused %d (want 60), stop %v, err %v", s.Requests, s.Reused, s.Stop, err)
+	}
+	rows := readJSONL(t, job.Outputs[0])
+	if len(rows) != 70 || !strings.Contains(rows[0]["output"].(string), "row 100") || !strings.Contains(rows[10]["output"].(string), "row 0") {
+		t.Fatalf("%d rows; first %v; 11th %v", len(rows), rows[0]["output"], rows[10]["output"])
+	}
+}

@@ -9,6 +9,7 @@ import (
 
 // csvReader reads one CSV or TSV file with a header row.
 type csvReader struct {
+	first  int64 // the input-wide row index of this file's first row
 	src    *source
 	sc     *csvScanner
 	header []string
@@ -26,11 +27,12 @@ func newCSVReader(path string, opt Options, delim rune, firstRow int64, read *at
 		return nil, err
 	}
 	r := &csvReader{
-		src:  src,
-		sc:   newCSVScanner(newLineReader(src.r), delim),
-		row:  firstRow,
-		read: read,
-		size: src.size,
+		src:   src,
+		sc:    newCSVScanner(newLineReader(src.r), delim),
+		row:   firstRow,
+		first: firstRow,
+		read:  read,
+		size:  src.size,
 	}
 	if err := r.readHeader(); err != nil {
 		src.close()
@@ -87,7 +89,7 @@ func (r *csvReader) Next(ctx context.Context) (Record, error) {
 		r.err = r.fatal(err)
 		return Record{}, r.err
 	}
-	rec := Record{Pos: Position{File: r.src.name, Line: res.line, Row: r.row}}
+	rec := Record{Pos: Position{File: r.src.name, Line: res.line, Row: r.row, FileRow: r.row - r.first}}
 	r.row++
 	if p := res.problem; p != nil {
 		rec.Err = &RowError{Pos: rec.Pos, Line: lineIfDiff(p.line, res.line), Column: p.col, Err: p.err}

@@ -9,13 +9,14 @@ import (
 
 // jsonlReader reads one JSON Lines file: one object per line.
 type jsonlReader struct {
-	src  *source
-	lr   *lineReader
-	obj  jsonObject
-	row  int64
-	err  error // sticky fatal error
-	read *atomic.Int64
-	size int64
+	first int64 // the input-wide row index of this file's first row
+	src   *source
+	lr    *lineReader
+	obj   jsonObject
+	row   int64
+	err   error // sticky fatal error
+	read  *atomic.Int64
+	size  int64
 }
 
 // newJSONLReader opens path. It peeks at the first byte so that a file
@@ -25,7 +26,7 @@ func newJSONLReader(path string, opt Options, firstRow int64, read *atomic.Int64
 	if err != nil {
 		return nil, err
 	}
-	r := &jsonlReader{src: src, lr: newLineReader(src.r), row: firstRow, read: read, size: src.size}
+	r := &jsonlReader{src: src, lr: newLineReader(src.r), row: firstRow, first: firstRow, read: read, size: src.size}
 	if err := r.lr.peek(); err != nil {
 		src.close()
 		return nil, fmt.Errorf("read %s: %w", src.name, err)
@@ -57,7 +58,7 @@ func (r *jsonlReader) Next(ctx context.Context) (Record, error) {
 			break
 		}
 	}
-	rec := Record{Pos: Position{File: r.src.name, Line: r.lr.line, Row: r.row}}
+	rec := Record{Pos: Position{File: r.src.name, Line: r.lr.line, Row: r.row, FileRow: r.row - r.first}}
 	r.row++
 	if err := r.obj.parse(line); err != nil {
 		re := &RowError{Pos: rec.Pos, Err: err}

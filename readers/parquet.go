@@ -55,6 +55,7 @@ const parquetBatch = 64
 // are refused. A corrupt file is an error naming the file and the row
 // group; parquet-go panics on some bad input, which is recovered here.
 type parquetReader struct {
+	first  int64 // the input-wide row index of this file's first row
 	name   string
 	file   *os.File
 	pf     *parquet.File
@@ -110,7 +111,7 @@ func newParquetReader(path string, firstRow int64, read *atomic.Int64) (r *parqu
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("open input %s: a Parquet file must be a regular file (it needs random access)", path)
 	}
-	r = &parquetReader{name: path, file: f, row: firstRow, read: read, size: st.Size()}
+	r = &parquetReader{name: path, file: f, row: firstRow, first: firstRow, read: read, size: st.Size()}
 	err = r.guard("read footer", func() error {
 		pf, err := parquet.OpenFile(f, st.Size(),
 			parquet.SkipPageIndex(true), parquet.SkipBloomFilters(true))
@@ -261,7 +262,7 @@ func (r *parquetReader) where(op string) string {
 // convert turns one parquet row into a record.
 func (r *parquetReader) convert(row parquet.Row) (Record, error) {
 	r.line++
-	rec := Record{Pos: Position{File: r.name, Line: r.line, Row: r.row}}
+	rec := Record{Pos: Position{File: r.name, Line: r.line, Row: r.row, FileRow: r.row - r.first}}
 	r.row++
 	if err := r.asm.reset(row, r.leaves); err != nil {
 		return rec, fmt.Errorf("file row %d: %w", r.line, err)

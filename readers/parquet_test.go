@@ -140,7 +140,7 @@ func TestParquetParts(t *testing.T) {
 				if i >= 12 {
 					wantFile, wantLine = filepath.Join(dir, "part-1.parquet"), i-11
 				}
-				if rec.Pos != (Position{File: wantFile, Line: wantLine, Row: int64(i)}) {
+				if rec.Pos != (Position{File: wantFile, Line: wantLine, Row: int64(i), FileRow: int64(wantLine - 1)}) {
 					t.Errorf("record %d at %+v", i, rec.Pos)
 				}
 				for _, name := range []string{"id", "s", "lst"} {

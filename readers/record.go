@@ -11,6 +11,10 @@ type Position struct {
 	File string // path as given to Open (each file's own path for globs and directories); "<stdin>" for "-"
 	Line int    // 1-based line where the record starts, counting every line of the file (a CSV header is line 1)
 	Row  int64  // 0-based data-row index within the whole input; see the package doc
+	// FileRow is the 0-based data-row index within File. With several
+	// files it names a row by file and row, which stays stable when other
+	// files are added or removed: resume keys rows on it.
+	FileRow int64
 }
 
 // String returns "file:line", the form editors and compilers use.
