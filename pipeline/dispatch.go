@@ -137,6 +137,7 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 	}
 
 	var detach, moves []checkpoint.SeqUpdate
+	var kept []checkpoint.KeptUpdate
 	var claims []checkpoint.Row
 	var send []pending
 	inBatch := map[string]string{}
@@ -174,6 +175,9 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 			if s.Seq != row.seq {
 				moves = append(moves, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
 			}
+			if r.refreshKept {
+				kept = append(kept, checkpoint.KeptUpdate{Key: row.key, Kept: row.kept})
+			}
 			r.reused(s.Status)
 			continue
 		}
@@ -190,6 +194,9 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 		if err := r.db.Touch(ctx, touch); err != nil {
 			return r.stateFailed(err)
 		}
+	}
+	if err := r.db.SetKept(ctx, kept); err != nil {
+		return r.stateFailed(err)
 	}
 	if len(claims) > 0 {
 		if err := r.db.Commit(ctx, claims); err != nil {

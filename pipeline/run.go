@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -66,7 +67,10 @@ type runner struct {
 	models   map[string]*model
 
 	unlock func() // releases the state database's lock
-	runID  int64
+	// refreshKept is set when --keep differs from the columns stored: the
+	// run rewrites reused rows' kept values from the input.
+	refreshKept bool
+	runID       int64
 
 	dispatchCtx  context.Context // ends when no new request may start
 	stopDispatch context.CancelFunc
@@ -232,6 +236,7 @@ const (
 	MetaStop     = "stop"       // the last run's StopReason
 	MetaTotal    = "rows_total" // input rows (after --limit), recorded once a run has read the whole input
 	MetaLimits   = "limits"     // JSON {model: {"rpm", "tpm"}}: the limits in force at the end of the last run
+	MetaKeep     = "keep"       // the --keep columns every placed row's kept values follow
 )
 
 // learnedLimits are each model's limits in force now (given or learned).
@@ -285,6 +290,8 @@ func (r *runner) recordOutcome(s Summary) {
 	}
 	if r.readAll.Load() {
 		meta[MetaTotal] = strconv.FormatInt(s.Rows, 10)
+		// Every placed row now has the current --keep columns.
+		meta[MetaKeep] = strings.Join(r.job.Keep, ",")
 	}
 	if lim := r.learnedLimits(); len(lim) > 0 {
 		b, _ := json.Marshal(lim)

@@ -540,3 +540,25 @@ func TestRunAddedPartFileSendsOnlyItsRows(t *testing.T) {
 		t.Fatalf("%d rows; first %v; 11th %v", len(rows), rows[0]["output"], rows[10]["output"])
 	}
 }
+
+// TestRunChangedKeepReusesAnswers: --keep is an output setting, not part
+// of the job: changing it sends nothing again and the outputs carry the
+// new columns for every row.
+func TestRunChangedKeepReusesAnswers(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	job := e.job(writeCSV(t, e.dir, 300))
+	job.Keep = nil
+	if _, err := Run(context.Background(), job, e.opts()); err != nil {
+		t.Fatal(err)
+	}
+	job.Keep = []string{"extra", "text"}
+	s, err := Run(context.Background(), job, e.opts())
+	if err != nil || s.Stop != Completed || s.Requests != 0 || s.Reused != 300 {
+		t.Fatalf("stop=%v sent=%d reused=%d err=%v %v", s.Stop, s.Requests, s.Reused, s.Err, err)
+	}
+	for i, r := range readJSONL(t, job.Outputs[0]) {
+		if r["extra"] != fmt.Sprint(i*7) || r["text"] != messy(i) {
+			t.Fatalf("row %d kept %v / %v", i, r["extra"], r["text"])
+		}
+	}
+}

@@ -16,9 +16,10 @@ import (
 // fingerprintVersion changes when the meaning of a fingerprint changes.
 const fingerprintVersion = "1"
 
-// Fingerprint is the job's identity: everything that shapes the requests
-// or the rows stored for them. Pacing, budget and output paths are not in
-// it, so they may change between a run and its resume.
+// Fingerprint is the job's identity: everything that shapes the requests.
+// Pacing, budget, outputs and --keep are not in it, so they may change
+// between a run and its resume (a changed --keep refreshes the stored
+// kept columns of reused rows from the input).
 func (j *Job) Fingerprint() map[string]string {
 	params, _ := json.Marshal(struct {
 		MaxTokens   *int64   `json:"max_tokens,omitempty"`
@@ -39,7 +40,6 @@ func (j *Job) Fingerprint() map[string]string {
 		"prompt_column": j.PromptColumn,
 		"params":        string(params),
 		"id_column":     j.IDColumn,
-		"keep":          strings.Join(j.Keep, ","),
 		"input_format":  j.InputFormat,
 		"csv_delimiter": delim,
 	}
@@ -94,6 +94,9 @@ func (r *runner) openState(ctx context.Context) error {
 	} else if err := db.SetFingerprint(ctx, fp); err != nil {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
+	if err := r.checkKeep(ctx); err != nil {
+		return fmt.Errorf("state database %s: %w", r.job.State, err)
+	}
 	if r.runID, err = db.BeginRun(ctx); err != nil {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
@@ -103,6 +106,56 @@ func (r *runner) openState(ctx context.Context) error {
 		return fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
 	return nil
+}
+
+// keepRefreshing marks a --keep change under way: it never equals a real
+// column list, so a run that stops half-way leaves the next one to finish
+// the refresh, whatever --keep it is given.
+const keepRefreshing = "\x00refreshing"
+
+// checkKeep decides whether reused rows must take new kept columns from the
+// input, because --keep differs from the columns the stored rows hold.
+func (r *runner) checkKeep(ctx context.Context) error {
+	keep := strings.Join(r.job.Keep, ",")
+	old, ok, err := r.db.Meta(ctx, MetaKeep)
+	switch {
+	case err != nil:
+		return err
+	case !ok && !hasRows(ctx, r.db):
+		return r.db.SetMeta(ctx, MetaKeep, keep) // a new job
+	case ok && old == keep:
+		return nil
+	}
+	r.refreshKept = true
+	return r.db.SetMeta(ctx, MetaKeep, keepRefreshing)
+}
+
+// KeptColumns returns the --keep columns the rows stored in db hold, for
+// writing outputs from it. It fails while a change of --keep is only half
+// applied (the run making it stopped early): rerun the job to finish it.
+func KeptColumns(ctx context.Context, db *checkpoint.DB) ([]string, error) {
+	v, ok, err := db.Meta(ctx, MetaKeep)
+	switch {
+	case err != nil:
+		return nil, err
+	case v == keepRefreshing:
+		return nil, errors.New("the job's --keep columns were being changed when its last run stopped: rerun the job to finish")
+	case !ok:
+		fp, _, err := db.Fingerprint(ctx) // databases from before MetaKeep
+		if err != nil || fp["keep"] == "" {
+			return nil, err
+		}
+		return strings.Split(fp["keep"], ","), nil
+	case v == "":
+		return nil, nil
+	}
+	return strings.Split(v, ","), nil
+}
+
+// hasRows reports whether db holds any row.
+func hasRows(ctx context.Context, db *checkpoint.DB) bool {
+	t, err := db.Totals(ctx)
+	return err == nil && t.Rows > 0
 }
 
 // backupState moves an existing state database (and its WAL files) aside.

@@ -111,8 +111,8 @@ func readStatus(ctx context.Context, db *checkpoint.DB) (jobStatus, error) {
 		lines := strings.Split(tmpl, "\n")
 		st.Template, st.TemplateLines = strings.TrimRight(lines[0], "\r"), len(lines)
 	}
-	if k := fp["keep"]; k != "" {
-		st.Keep = strings.Split(k, ",")
+	if st.Keep, err = pipeline.KeptColumns(ctx, db); err != nil {
+		return st, err
 	}
 	meta := func(key string) string {
 		if err != nil {

@@ -79,6 +79,9 @@ func partialState(t *testing.T, path string, meta map[string]string) {
 	if err := db.SetFingerprint(ctx, job.Fingerprint()); err != nil {
 		t.Fatal(err)
 	}
+	if err := db.SetMeta(ctx, pipeline.MetaKeep, "lang"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := db.BeginRun(ctx); err != nil {
 		t.Fatal(err)
 	}
