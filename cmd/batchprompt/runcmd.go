@@ -91,6 +91,10 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 		return exitUsage, err
 	}
 	job.Stdin = stdin
+	if job.Input == "" {
+		// Before the key: with nothing to run, a missing key is not the news.
+		return exitUsage, &usageError{fmt.Errorf("no input: give a job file or -i/--input (see batchprompt run --help)")}
+	}
 	opt, err := buildOptions(f, env)
 	if err != nil {
 		return exitUsage, err
