@@ -155,15 +155,7 @@ var ErrUnpriced = errors.New("model has no price")
 // cannot be estimated as configured, including a model with no price
 // (wrapping ErrUnpriced), and another error for an unreadable input.
 func Estimate(ctx context.Context, job Job, opt EstimateOptions) (EstimateReport, error) {
-	if opt.Prices == nil {
-		opt.Prices = budget.DefaultPrices()
-	}
-	if opt.Counter == nil {
-		opt.Counter = budget.NewCounter()
-	}
-	if opt.MaxExamples <= 0 {
-		opt.MaxExamples = DefaultMaxExamples
-	}
+	opt.setDefaults()
 	if job.Input == "" {
 		return EstimateReport{}, configErrorf("no input: give -i/--input")
 	}
@@ -197,6 +189,18 @@ func Estimate(ctx context.Context, job Job, opt EstimateOptions) (EstimateReport
 	e.Cost = costRange(price, e.PromptTokens.Billed, e.Output)
 	e.Duration = estimateDuration(e.Requests, e.PromptTokens.Billed+e.Requests*e.Output.PerRowHigh, opt.Limits)
 	return e, nil
+}
+
+func (opt *EstimateOptions) setDefaults() {
+	if opt.Prices == nil {
+		opt.Prices = budget.DefaultPrices()
+	}
+	if opt.Counter == nil {
+		opt.Counter = budget.NewCounter()
+	}
+	if opt.MaxExamples <= 0 {
+		opt.MaxExamples = DefaultMaxExamples
+	}
 }
 
 // maxOutputFor is the output cap every request is charged for: --max-tokens,

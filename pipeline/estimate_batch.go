@@ -7,7 +7,6 @@ import (
 	"io"
 	"sort"
 
-	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/readers"
 )
 
@@ -52,22 +51,12 @@ func EstimateAll(ctx context.Context, job Job, opt EstimateOptions) ([]EstimateR
 // model's output range takes the largest cap among its bodies as its high
 // end. Lines that cannot be sent are counted under the job's --model.
 func estimateBatch(ctx context.Context, in readers.Reader, job Job, opt EstimateOptions) ([]EstimateReport, error) {
-	if opt.Prices == nil {
-		opt.Prices = budget.DefaultPrices()
-	}
-	if opt.Counter == nil {
-		opt.Counter = budget.NewCounter()
-	}
-	if opt.MaxExamples <= 0 {
-		opt.MaxExamples = DefaultMaxExamples
-	}
+	opt.setDefaults()
 	job.InputFormat = FormatOpenAIBatch
 	if job.IDColumn == "" {
 		job.IDColumn = "custom_id"
 	}
-	ro := Options{Prices: opt.Prices}
-	ro.setDefaults()
-	r := &runner{job: job, opt: ro, batch: true}
+	r := newRenderer(job, opt.Prices, nil, true)
 	scans := map[string]*estScan{}
 	caps := map[string]int64{}
 	scanFor := func(model string) (*estScan, error) {

@@ -75,9 +75,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return rep, fmt.Errorf("export directory: %w", err)
 	}
-	r := &runner{job: job, opt: Options{Prices: opt.Prices}, prompt: prompt}
-	r.opt.setDefaults()
-	r.main = r.modelFor(job.Model)
+	r := newRenderer(job, opt.Prices, prompt, false)
 	out := &splitWriter{opt: opt, model: job.Model}
 	defer out.abort()
 	var kinds kindTally

@@ -122,6 +122,21 @@ func configErrorf(format string, args ...any) error {
 	return &ConfigError{Err: fmt.Errorf(format, args...)}
 }
 
+// dropKeptID removes the id column from Keep: the id is always the first
+// output column, so keeping it again would only collide with itself.
+func (j *Job) dropKeptID() {
+	if j.IDColumn == "" {
+		return
+	}
+	keep := j.Keep[:0:0]
+	for _, k := range j.Keep {
+		if k != j.IDColumn {
+			keep = append(keep, k)
+		}
+	}
+	j.Keep = keep
+}
+
 // validate checks what can be checked before any file is opened.
 func (j *Job) validate() error {
 	if j.Input == "" {

@@ -82,13 +82,11 @@ func seedState(job Job, n int) error {
 	if _, err := db.BeginRun(ctx); err != nil {
 		return err
 	}
-	opt := Options{}
-	opt.setDefaults()
-	r := &runner{job: job, opt: opt}
-	if r.prompt, err = NewPrompt(job.Template, ""); err != nil {
+	prompt, err := NewPrompt(job.Template, "")
+	if err != nil {
 		return err
 	}
-	r.main = r.modelFor(job.Model)
+	r := newRenderer(job, nil, prompt, false)
 	in, err := readers.Open(job.Input, readers.Options{})
 	if err != nil {
 		return err

@@ -28,6 +28,18 @@ type pending struct {
 	final *checkpoint.Row
 }
 
+// newRenderer returns a runner that can only prepare rows: render, build
+// and hash requests exactly as Run does, without a state database or a
+// client. ExportRequests and the estimates use it, so their requests are
+// Run's requests byte for byte.
+func newRenderer(job Job, prices *budget.Prices, prompt *Prompt, batch bool) *runner {
+	opt := Options{Prices: prices}
+	opt.setDefaults()
+	r := &runner{job: job, opt: opt, prompt: prompt, batch: batch}
+	r.main = r.modelFor(job.Model)
+	return r
+}
+
 // prepare turns a record into a request, or into a final error row.
 func (r *runner) prepare(rec readers.Record, seq int64) pending {
 	p := pending{seq: seq, pos: rec.Pos, key: positionKey(rec.Pos)}

@@ -37,6 +37,7 @@ func Run(ctx context.Context, job Job, opt Options) (Summary, error) {
 	if err := job.validate(); err != nil {
 		return Summary{}, err
 	}
+	job.dropKeptID()
 	if err := job.checkOutputs(); err != nil {
 		return Summary{}, err
 	}
@@ -111,6 +112,7 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 		if job.IDColumn == "" {
 			job.IDColumn = "custom_id"
 		}
+		job.dropKeptID()
 	}
 	r := &runner{job: job, opt: opt, input: in, batch: batch, counter: budget.NewCounter(), started: opt.Now()}
 	r.rng = rand.New(rand.NewPCG(uint64(r.started.UnixNano()), 0x9e3779b97f4a7c15))

@@ -562,3 +562,16 @@ func TestRunChangedKeepReusesAnswers(t *testing.T) {
 		}
 	}
 }
+
+func TestRunKeepingTheIDColumnIsHarmless(t *testing.T) {
+	e := newEnv(t, simulator.Config{})
+	job := e.job(writeCSV(t, e.dir, 5))
+	job.Keep = []string{"id", "extra"}
+	s, err := Run(context.Background(), job, e.opts())
+	if err != nil || s.Stop != Completed {
+		t.Fatalf("stop=%v err=%v %v", s.Stop, s.Err, err)
+	}
+	if r := readJSONL(t, job.Outputs[0])[3]; r["id"] != "id-00003" || r["extra"] != "21" {
+		t.Fatalf("row 3: %v", r)
+	}
+}

@@ -83,17 +83,6 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 	if f.limit < 0 {
 		return j, &usageError{fmt.Errorf("--limit %d: want 0 (all rows) or more", f.limit)}
 	}
-	// The id is always the first output column: keeping it again would
-	// only collide with itself.
-	if j.IDColumn != "" {
-		keep := j.Keep[:0:0]
-		for _, k := range j.Keep {
-			if k != j.IDColumn {
-				keep = append(keep, k)
-			}
-		}
-		j.Keep = keep
-	}
 	if j.State == "" {
 		j.State = defaultState(jobPath, f.outputs)
 		if f.simulate {

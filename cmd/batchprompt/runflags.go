@@ -59,6 +59,24 @@ type simFlags struct {
 	insufficientQuota                    bool
 }
 
+// register adds the --sim-* flags; prefix starts each help text, so run
+// can say the flags are the simulator's.
+func (s *simFlags) register(fs *pflag.FlagSet, prefix string) {
+	fs.DurationVar(&s.latency, "sim-latency", 20*time.Millisecond, prefix+"latency of each answer")
+	fs.DurationVar(&s.jitter, "sim-latency-jitter", 30*time.Millisecond, prefix+"extra latency up to this much, varying per request")
+	fs.Int64Var(&s.seed, "sim-seed", 1, prefix+"seed for fault choices")
+	fs.Int64Var(&s.rpm, "sim-rpm", 0, prefix+"enforce this many requests per minute (0: unlimited)")
+	fs.Int64Var(&s.tpm, "sim-tpm", 0, prefix+"enforce this many tokens per minute (0: unlimited)")
+	fs.StringVar(&s.log, "sim-log", "", prefix+"write one JSON line per request received to this file")
+	fs.Float64Var(&s.f500, "sim-fault-500", 0, prefix+"share of requests answered 500")
+	fs.Float64Var(&s.f502, "sim-fault-502", 0, prefix+"share of requests answered 502 with an HTML body")
+	fs.Float64Var(&s.f503, "sim-fault-503", 0, prefix+"share of requests answered 503")
+	fs.Float64Var(&s.reset, "sim-fault-reset", 0, prefix+"share of connections reset without an answer")
+	fs.Float64Var(&s.hang, "sim-fault-hang", 0, prefix+"share of requests never answered (until the client's timeout)")
+	fs.Float64Var(&s.trunc, "sim-fault-truncated", 0, prefix+"share of answers cut off mid-JSON")
+	fs.BoolVar(&s.insufficientQuota, "sim-insufficient-quota", false, prefix+"answer every request 429 insufficient_quota")
+}
+
 func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.input, "input", "i", "", "input file: .csv, .tsv, .jsonl or .ndjson (optionally .gz or .zst), .parquet, or an OpenAI Batch API .jsonl; a glob or a directory of part files (data/part-*.parquet); - reads JSONL from stdin")
 	fs.StringVar(&f.inputFormat, "input-format", "", "input format when the extension does not say: csv, tsv, jsonl, parquet, openai-batch")
@@ -106,19 +124,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.prices, "prices", "", "JSON or YAML file of model prices that override or add to the built-in table")
 
 	fs.BoolVar(&f.simulate, "simulate", false, "run against the built-in OpenAI simulator on 127.0.0.1 (no key, no network, no cost)")
-	fs.DurationVar(&f.sim.latency, "sim-latency", 20*time.Millisecond, "simulator: latency of each answer")
-	fs.DurationVar(&f.sim.jitter, "sim-latency-jitter", 30*time.Millisecond, "simulator: extra latency up to this much, varying per request")
-	fs.Int64Var(&f.sim.seed, "sim-seed", 1, "simulator: seed for fault choices")
-	fs.Int64Var(&f.sim.rpm, "sim-rpm", 0, "simulator: enforce this many requests per minute (0: unlimited)")
-	fs.Int64Var(&f.sim.tpm, "sim-tpm", 0, "simulator: enforce this many tokens per minute (0: unlimited)")
-	fs.StringVar(&f.sim.log, "sim-log", "", "simulator: write one JSON line per request received to this file")
-	fs.Float64Var(&f.sim.f500, "sim-fault-500", 0, "simulator: share of requests answered 500")
-	fs.Float64Var(&f.sim.f502, "sim-fault-502", 0, "simulator: share of requests answered 502 with an HTML body")
-	fs.Float64Var(&f.sim.f503, "sim-fault-503", 0, "simulator: share of requests answered 503")
-	fs.Float64Var(&f.sim.reset, "sim-fault-reset", 0, "simulator: share of connections reset without an answer")
-	fs.Float64Var(&f.sim.hang, "sim-fault-hang", 0, "simulator: share of requests never answered (until --timeout)")
-	fs.Float64Var(&f.sim.trunc, "sim-fault-truncated", 0, "simulator: share of answers cut off mid-JSON")
-	fs.BoolVar(&f.sim.insufficientQuota, "sim-insufficient-quota", false, "simulator: answer every request 429 insufficient_quota")
+	f.sim.register(fs, "simulator: ")
 
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format on stderr: text or json")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "only errors and the final summary")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -70,18 +69,6 @@ batchprompt, or any OpenAI client, at it to rehearse a job for free.`,
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&addr, "addr", "127.0.0.1:8080", "address to listen on")
-	fs.DurationVar(&sf.latency, "sim-latency", 20*time.Millisecond, "latency of each answer")
-	fs.DurationVar(&sf.jitter, "sim-latency-jitter", 30*time.Millisecond, "extra latency up to this much, varying per request")
-	fs.Int64Var(&sf.seed, "sim-seed", 1, "seed for fault choices")
-	fs.Int64Var(&sf.rpm, "sim-rpm", 0, "enforce this many requests per minute (0: unlimited)")
-	fs.Int64Var(&sf.tpm, "sim-tpm", 0, "enforce this many tokens per minute (0: unlimited)")
-	fs.StringVar(&sf.log, "sim-log", "", "write one JSON line per request received to this file")
-	fs.Float64Var(&sf.f500, "sim-fault-500", 0, "share of requests answered 500")
-	fs.Float64Var(&sf.f502, "sim-fault-502", 0, "share of requests answered 502 with an HTML body")
-	fs.Float64Var(&sf.f503, "sim-fault-503", 0, "share of requests answered 503")
-	fs.Float64Var(&sf.reset, "sim-fault-reset", 0, "share of connections reset without an answer")
-	fs.Float64Var(&sf.hang, "sim-fault-hang", 0, "share of requests never answered")
-	fs.Float64Var(&sf.trunc, "sim-fault-truncated", 0, "share of answers cut off mid-JSON")
-	fs.BoolVar(&sf.insufficientQuota, "sim-insufficient-quota", false, "answer every request 429 insufficient_quota")
+	sf.register(fs, "")
 	return cmd
 }
