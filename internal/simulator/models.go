@@ -4,37 +4,20 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-)
 
-// fallbackMaxOutput is the output cap for models the price table does not
-// know.
-const fallbackMaxOutput = 4096
+	"github.com/batchprompt/batchprompt/budget"
+)
 
 // modelLimits returns model's default output cap and input context window
 // from package budget's price table, and whether the table knows the model.
-// Unknown models get fallbackMaxOutput as the default cap and no limits
+// Unknown models get budget.FallbackMaxOutput as the default cap and no limits
 // enforced (contextWindow 0), since a user's own server may serve anything.
 func (s *Server) modelLimits(model string) (maxOutput, contextWindow int64, known bool) {
 	pr, ok := s.prices.Lookup(model)
 	if !ok || pr.MaxOutput <= 0 {
-		return fallbackMaxOutput, pr.ContextWindow, false
+		return budget.FallbackMaxOutput, pr.ContextWindow, false
 	}
 	return pr.MaxOutput, pr.ContextWindow, true
-}
-
-// isReasoningModel reports whether model bills hidden reasoning tokens
-// (the o-series and gpt-5 families).
-func isReasoningModel(model string) bool {
-	m := strings.ToLower(strings.TrimSpace(model))
-	if rest, ok := strings.CutPrefix(m, "ft:"); ok {
-		m, _, _ = strings.Cut(rest, ":")
-	}
-	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
-		if strings.HasPrefix(m, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // allowed reports whether model passes the allow-list (nil = all).

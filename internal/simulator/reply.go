@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/batchprompt/batchprompt/budget"
 )
 
 // Reply lengths are kept short so tests and benchmarks stay fast.
@@ -47,7 +49,7 @@ func (s *Server) generate(req *chatRequest, index int, limit int64) completion {
 	r := rng(req.hash, "choice"+strconv.Itoa(index))
 	target := minReplyTokens + r.IntN(maxReplyTokens-minReplyTokens+1)
 	var c completion
-	if isReasoningModel(req.model) {
+	if budget.IsReasoningModel(req.model) {
 		c.reasoning = minReasoningTokens + r.IntN(maxReasoningTokens-minReasoningTokens+1)
 		if int64(c.reasoning) >= limit {
 			// The model thought until the cap: no visible text, as the API does.

@@ -22,17 +22,6 @@ func TestFillerWordsAreSingleTokens(t *testing.T) {
 	}
 }
 
-func TestIsReasoningModel(t *testing.T) {
-	for model, want := range map[string]bool{
-		"o1": true, "o3-mini": true, "o4-mini-2025-04-16": true, "gpt-5": true, "GPT-5-nano": true,
-		"ft:o4-mini:org::x": true, "gpt-4o": false, "gpt-4.1-mini": false, "omni": false, "": false,
-	} {
-		if got := isReasoningModel(model); got != want {
-			t.Errorf("isReasoningModel(%q) = %v", model, got)
-		}
-	}
-}
-
 func TestReplyEchoesPromptSafely(t *testing.T) {
 	s := New(Config{})
 	long := strings.Repeat("x", 10000)
