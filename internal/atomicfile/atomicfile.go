@@ -20,10 +20,14 @@ const fileMode = 0o644
 const bufferSize = 256 << 10
 
 // Write creates path atomically: fn writes into a temporary file beside the
-// target (same directory, name like ".<base>.tmp-<random>"), which is then
-// fsynced, closed, renamed over path, and the directory fsynced. If fn or any
-// step fails, the temp file is removed and path is untouched. A file at path
-// is therefore always whole.
+// target (same directory, name like ".<base>.tmp-<digits>"), which is then
+// fsynced, renamed over path, and the directory fsynced. If fn or any step
+// fails, the temp file is removed and path is untouched. A file at path is
+// therefore always whole. Only a process killed mid-write leaves its temp
+// file behind; CleanStale removes such leftovers.
+//
+// On Unix the temp file is flock(2)ed from creation until it is renamed, so
+// CleanStale can tell a live writer's file from a dead one's.
 //
 // The writer handed to fn is buffered; fn must not retain it after it
 // returns. The published file has mode 0644 whatever the process umask.
@@ -34,7 +38,7 @@ func Write(path string, fn func(w io.Writer) error) error {
 	if dir == "" {
 		dir = "."
 	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
+	f, err := createLocked(dir, base)
 	if err != nil {
 		return fmt.Errorf("atomicfile: write %s: create temporary file: %w", path, err)
 	}
@@ -67,14 +71,26 @@ func Write(path string, fn func(w io.Writer) error) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("atomicfile: write %s: fsync: %w", path, err)
 	}
-	closed = true
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+	if renameOpen {
+		// The lock on the temp file is held until its name is gone, so
+		// CleanStale in another process never takes it for a leftover.
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("atomicfile: write %s: rename: %w", path, err)
+		}
+		renamed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+		}
+	} else {
+		closed = true
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+		}
+		if err := os.Rename(tmp, path); err != nil {
+			return fmt.Errorf("atomicfile: write %s: rename: %w", path, err)
+		}
+		renamed = true
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("atomicfile: write %s: rename: %w", path, err)
-	}
-	renamed = true
 	// From here on the new file is in place; a failing directory sync means
 	// only that the rename might not survive a power loss, which the caller
 	// must still hear about.
