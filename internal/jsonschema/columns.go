@@ -42,6 +42,7 @@ func (s *Schema) Columns() ([]Column, error) {
 	if err != nil {
 		return nil, err
 	}
+	b.open[root] = true // a "$ref": "#" below is recursion
 	return b.fields(root, "$")
 }
 

@@ -149,9 +149,10 @@ func (g generator) array(b []byte, n *object, name, path string, depth int) ([]b
 	return append(b, ']'), nil
 }
 
-// bounds returns the inclusive range a number may take, in units of step.
+// bounds returns the inclusive range a number may take, in units of step:
+// the schema's bounds, or 100 wide on the open side, or 0–100.
 func bounds(n *object, step float64) (lo, hi float64) {
-	lo, hi = 0, 100
+	lo, hi = math.Inf(-1), math.Inf(1)
 	if v, ok := numKeyword(n, "minimum"); ok {
 		lo = v
 	}
@@ -164,11 +165,13 @@ func bounds(n *object, step float64) (lo, hi float64) {
 	if v, ok := numKeyword(n, "exclusiveMaximum"); ok {
 		hi = math.Min(hi, v-step)
 	}
-	if _, hasMin := n.get("minimum"); !hasMin && hi < lo {
-		lo = hi - 100 // only a maximum below the default range
-	}
-	if _, hasMax := n.get("maximum"); !hasMax && hi < lo {
-		hi = lo + 100
+	switch {
+	case math.IsInf(lo, -1) && math.IsInf(hi, 1):
+		return 0, 100
+	case math.IsInf(lo, -1):
+		return hi - 100, hi
+	case math.IsInf(hi, 1):
+		return lo, lo + 100
 	}
 	return lo, hi
 }

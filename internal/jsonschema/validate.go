@@ -95,6 +95,8 @@ func (s *Schema) validate(v any, n *object, path string) *AnswerError {
 func (s *Schema) anyOf(v, av any, path string) *AnswerError {
 	alts, _ := av.([]any)
 	var best *AnswerError
+	var all []string // every alternative's types, while each has some
+	typed := true
 	for _, a := range alts {
 		o, _ := a.(*object)
 		if o == nil {
@@ -104,14 +106,22 @@ func (s *Schema) anyOf(v, av any, path string) *AnswerError {
 		if e == nil {
 			return nil
 		}
-		if r, _, err := s.resolve(o, "$"); err == nil && best == nil {
-			if ts, _ := types(r); len(ts) > 0 && matchesType(v, ts) {
-				best = e
-			}
+		r, _, err := s.resolve(o, "$")
+		if err != nil {
+			continue
+		}
+		ts, _ := types(r)
+		typed = typed && len(ts) > 0
+		all = append(all, ts...)
+		if best == nil && len(ts) > 0 && matchesType(v, ts) {
+			best = e
 		}
 	}
 	if best != nil {
 		return best
+	}
+	if typed && len(all) > 0 {
+		return &AnswerError{Path: path, Reason: fmt.Sprintf("expected %s, got %s", expected(all), kindOf(v))}
 	}
 	return &AnswerError{Path: path, Reason: fmt.Sprintf("%s matches none of the \"anyOf\" alternatives", kindOf(v))}
 }
