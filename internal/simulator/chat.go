@@ -11,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/batchprompt/batchprompt/budget"
 )
 
 // maxBodyBytes bounds a request body; the real API refuses far smaller ones.
@@ -93,7 +91,7 @@ func (x *exchange) chat(req *chatRequest) {
 			"messages", "context_length_exceeded"), func(st *Stats) { st.Invalid++ })
 		return
 	}
-	ref, st := s.lim.admit(x.at, budget.TPMCharge(prompt, limit*int64(req.n)))
+	ref, st := s.lim.admit(x.at, s.tpmCharge(req, prompt, limit))
 	if ref != nil {
 		e := ref.toAPIError(req.model, x.w.Header())
 		x.fail(st, e, func(st *Stats) { st.RateLimited++ })

@@ -13,8 +13,15 @@ import (
 // Its level may go negative: a request bigger than the capacity is admitted
 // when the bucket is full and leaves it in debt, so such requests are slow
 // but possible, as on the real API.
+//
+// A foreign load (another user of the key) drains the bucket at foreign per
+// minute. It is applied as a lower net refill rate, computed lazily from the
+// elapsed time, so a full bucket stays full while the net rate is positive
+// (the other user's requests are refilled as they come) and an idle client
+// sees remaining fall only when the other user outspends the refill.
 type bucket struct {
 	perMinute float64
+	foreign   float64 // per minute consumed by another user of the key
 	capacity  float64
 	level     float64
 	last      time.Time
@@ -35,9 +42,36 @@ func (b *bucket) refill(now time.Time) {
 		return
 	}
 	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.level = math.Min(b.capacity, b.level+dt*b.perMinute/60)
+		level := b.level + dt*(b.perMinute-b.foreign)/60
+		if level < b.level {
+			// The other user is refused at an empty bucket: it never
+			// pushes the level below zero (nor deeper into existing debt).
+			level = math.Max(level, math.Min(b.level, 0))
+		}
+		b.level = math.Min(b.capacity, level)
 		b.last = now
 	}
+}
+
+// maxWait bounds the waits reported when a foreign load leaves nothing to
+// refill with, so Retry-After stays a finite, honest "not soon".
+const maxWait = time.Minute
+
+// perSecond is the net refill rate left after the foreign load.
+func (b *bucket) perSecond() float64 {
+	return (b.perMinute - b.foreign) / 60
+}
+
+// until returns how long the net refill takes to supply amount.
+func (b *bucket) until(amount float64) time.Duration {
+	if amount <= 0 {
+		return 0
+	}
+	r := b.perSecond()
+	if r <= 0 || amount/r > maxWait.Seconds() {
+		return maxWait
+	}
+	return time.Duration(amount / r * float64(time.Second))
 }
 
 // wait returns how long until cost can be admitted (0 = now).
@@ -46,7 +80,7 @@ func (b *bucket) wait(cost float64) time.Duration {
 	if b.level >= need {
 		return 0
 	}
-	return time.Duration((need - b.level) / (b.perMinute / 60) * float64(time.Second))
+	return b.until(need - b.level)
 }
 
 // remaining is what the x-ratelimit-remaining-* header shows: the
@@ -59,13 +93,22 @@ func (b *bucket) remaining() int64 {
 
 // reset is how long until the bucket is full again.
 func (b *bucket) reset() time.Duration {
-	return time.Duration((b.capacity - b.level) / (b.perMinute / 60) * float64(time.Second))
+	return b.until(b.capacity - b.level)
 }
 
 // limiter holds the RPM and TPM buckets; either may be nil (unlimited).
 type limiter struct {
 	mu       sync.Mutex
 	req, tok *bucket
+}
+
+// refillLocked brings both buckets up to now; l.mu must be held.
+func (l *limiter) refillLocked(now time.Time) {
+	for _, b := range []*bucket{l.req, l.tok} {
+		if b != nil {
+			b.refill(now)
+		}
+	}
 }
 
 // limitState is a snapshot for the x-ratelimit-* headers.
@@ -91,11 +134,7 @@ type refusal struct {
 func (l *limiter) admit(now time.Time, tokens int64) (*refusal, limitState) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, b := range []*bucket{l.req, l.tok} {
-		if b != nil {
-			b.refill(now)
-		}
-	}
+	l.refillLocked(now)
 	var ref *refusal
 	if l.tok != nil && float64(tokens) > l.tok.perMinute {
 		ref = &refusal{tooLarge: true, kind: "tokens per min (TPM)", limit: int64(l.tok.perMinute), asked: tokens}
@@ -131,11 +170,7 @@ func (l *limiter) refuse(b *bucket, cost int64, kind string, prev *refusal) *ref
 func (l *limiter) state(now time.Time) limitState {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, b := range []*bucket{l.req, l.tok} {
-		if b != nil {
-			b.refill(now)
-		}
-	}
+	l.refillLocked(now)
 	return l.stateLocked()
 }
 

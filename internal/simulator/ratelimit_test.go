@@ -54,7 +54,7 @@ func TestTPMBucket(t *testing.T) {
 	prompt := int64(budget.NewCounter().Chat("gpt-4o-mini", req.messages))
 	charge := budget.TPMCharge(prompt, 100)
 	tpm := charge * 12 * 3 // bucket (5 s = 1/12 min) holds three requests
-	s := New(Config{Sleep: noSleep, Now: clk.Now, TPM: tpm})
+	s := New(Config{Sleep: noSleep, Now: clk.Now, TPM: tpm, TPMCharge: TPMChargeTiktoken})
 	for i := range 3 {
 		w := post(t, s, chatPath, body)
 		if w.Code != 200 {
@@ -90,7 +90,7 @@ func TestTPMBucket(t *testing.T) {
 func TestOversizeRequests(t *testing.T) {
 	clk := newFakeClock()
 	// Capacity 5 s × 12000/60 = 1000 tokens, but a 16384-token default cap is charged.
-	s := New(Config{Sleep: noSleep, Now: clk.Now, TPM: 12000})
+	s := New(Config{Sleep: noSleep, Now: clk.Now, TPM: 12000, TPMCharge: TPMChargeTiktoken})
 	w := post(t, s, chatPath, simpleBody("big", ""))
 	if w.Code != 429 || w.Header().Get("Retry-After") != "" || w.Header().Get("x-should-retry") != "false" {
 		t.Fatalf("over the per-minute limit: %d %v", w.Code, w.Header())
