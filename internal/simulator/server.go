@@ -28,6 +28,8 @@ type Server struct {
 	released    chan struct{}
 
 	onHang func() // test hook: called when a request starts hanging
+
+	batch batchAPI // the Files and Batches APIs' state; its zero value is ready
 }
 
 // New returns a Server for cfg. It is cheap: token vocabularies load on the
@@ -38,7 +40,7 @@ func New(cfg Config) *Server {
 		cfg:      cfg,
 		counter:  budget.NewCounter(),
 		prices:   budget.DefaultPrices(),
-		lim:      newLimiter(cfg),
+		lim:      &limiter{req: newBucket(cfg.RPM, cfg.BucketSeconds), tok: newBucket(cfg.TPM, cfg.BucketSeconds)},
 		filler:   strings.Fields(fillerText),
 		attempts: make(map[[16]byte]int64),
 		released: make(chan struct{}),
@@ -72,6 +74,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.onlyPost(w, r, name)
+	case isBatchAPIPath(path):
+		s.serveBatchAPI(w, r, path)
 	case path == "/v1/models" || path == "/models":
 		if r.Method != http.MethodGet {
 			s.writeError(w, s.lim.state(s.cfg.Now()), "", errMethod(r.Method, r.URL.Path))
