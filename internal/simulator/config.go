@@ -50,6 +50,26 @@ type Config struct {
 	RPM, TPM      int64
 	BucketSeconds float64
 
+	// TPMCharge is how a request is charged against the TPM bucket:
+	// TPMChargeChars ("chars", also used for "" and any unknown value)
+	// charges OpenAI's own estimate, ceil(bytes of the message contents / 4)
+	// + 4 per message + the output cap (max_completion_tokens, else
+	// max_tokens, else the model's default) × n; TPMChargeTiktoken
+	// ("tiktoken") charges the exact tiktoken prompt count + the output cap
+	// × n, i.e. what a client computing budget.TPMCharge predicts. Only the
+	// rate-limit charge differs: usage in answers is always the exact count.
+	TPMCharge string
+
+	// ForeignRPM and ForeignTPM are requests and tokens per minute that
+	// another user of the same key consumes from the RPM and TPM buckets, so
+	// the remaining-* headers fall faster than the client's own sends
+	// explain; 0 means none. A foreign load on an unlimited bucket is
+	// ignored, and it never drives a bucket into debt (the other user is
+	// refused too). It is consumed lazily from the time elapsed on Now
+	// between requests, so a fake clock controls it and no goroutine runs;
+	// [Server.SetForeignLoad] changes it at run time.
+	ForeignRPM, ForeignTPM int64
+
 	// InsufficientQuota makes every authenticated request fail with 429
 	// insufficient_quota, as for an account out of credit.
 	InsufficientQuota bool

@@ -40,7 +40,7 @@ func New(cfg Config) *Server {
 		cfg:      cfg,
 		counter:  budget.NewCounter(),
 		prices:   budget.DefaultPrices(),
-		lim:      &limiter{req: newBucket(cfg.RPM, cfg.BucketSeconds), tok: newBucket(cfg.TPM, cfg.BucketSeconds)},
+		lim:      newLimiter(cfg),
 		filler:   strings.Fields(fillerText),
 		attempts: make(map[[16]byte]int64),
 		released: make(chan struct{}),
