@@ -85,10 +85,7 @@ func TestOpenFiles(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer r.Close()
-			var want []string
-			for _, w := range tt.want {
-				want = append(want, w)
-			}
+			want := append([]string(nil), tt.want...)
 			got := drain(t, r)
 			equalLines(t, got, want)
 			pr := r.(Progress)
