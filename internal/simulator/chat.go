@@ -135,10 +135,9 @@ func (x *exchange) answer(req *chatRequest, prompt, limit int64, truncated bool)
 	}
 	var out, reasoning int64
 	for i := range req.n {
-		c := s.generate(req, i, limit)
+		c := s.reply(req, i, limit, x.attempt) // schema faults: schema_faults.go
 		resp.Choices = append(resp.Choices, choice{
-			Index: i, Logprobs: json.RawMessage("null"), FinishReason: c.finish,
-			Message: message{Role: "assistant", Content: c.text, Refusal: json.RawMessage("null"), Annotations: []struct{}{}},
+			Index: i, Logprobs: json.RawMessage("null"), FinishReason: c.finish, Message: c.message(),
 		})
 		out += int64(c.tokens)
 		reasoning += int64(c.reasoning)

@@ -76,6 +76,10 @@ type Config struct {
 
 	Faults Faults
 
+	// Schema breaks replies to requests with a JSON response_format (see
+	// [SchemaFaults]).
+	Schema SchemaFaults
+
 	// RequestLog, if set, receives one JSON line per request received:
 	// {"t","hash","attempt","status","fault","body","prompt_tokens",
 	// "completion_tokens"}. Lines are written whole under a mutex, so any

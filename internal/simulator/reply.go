@@ -46,6 +46,9 @@ func rng(hash, label string) *rand.Rand {
 // generate builds choice index of req's reply, capped at limit tokens
 // (reasoning included). It counts tokens with s.counter, a few times at most.
 func (s *Server) generate(req *chatRequest, index int, limit int64) completion {
+	if req.format != nil {
+		return s.structured(req, index, limit) // JSON answers: schema_answer.go
+	}
 	r := rng(req.hash, "choice"+strconv.Itoa(index))
 	target := minReplyTokens + r.IntN(maxReplyTokens-minReplyTokens+1)
 	var c completion

@@ -17,10 +17,11 @@ type chatRequest struct {
 	hash     string // hex SHA-256 of the canonical body
 	model    string
 	messages []budget.Message
-	maxOut   int64  // requested output cap (max_completion_tokens, else max_tokens), 0 if unset
-	capParam string // the parameter maxOut came from
-	n        int    // number of choices
-	lastUser string // content of the last user message (or last message)
+	maxOut   int64           // requested output cap (max_completion_tokens, else max_tokens), 0 if unset
+	capParam string          // the parameter maxOut came from
+	n        int             // number of choices
+	lastUser string          // content of the last user message (or last message)
+	format   *responseFormat // response_format asking for JSON; nil for text
 }
 
 // hashBytes identifies a body the simulator could not parse, for the log
@@ -93,6 +94,9 @@ func parseChat(body []byte, deployment string) (*chatRequest, *apiError) {
 	}
 	if s, _ := fields["stream"].(bool); s {
 		return nil, invalid("The simulator does not support stream=true.", "stream", "unsupported_value")
+	}
+	if req.format, e = parseFormat(fields, body); e != nil {
+		return nil, e
 	}
 	canon, err := json.Marshal(fields) // map keys are sorted: a canonical form
 	if err != nil {

@@ -26,7 +26,7 @@ type choice struct {
 type message struct {
 	Role        string          `json:"role"`
 	Content     string          `json:"content"`
-	Refusal     json.RawMessage `json:"refusal"` // always null
+	Refusal     json.RawMessage `json:"refusal"` // null, or a refusal string (content is then null: schema_faults.go)
 	Annotations []struct{}      `json:"annotations"`
 }
 
