@@ -65,7 +65,11 @@ func TestBatchFormat(t *testing.T) {
 	if got[3].Response != nil || got[3].Error == nil || got[3].Error.Code != "unsupported_url" || !strings.Contains(got[3].Error.Message, "in.jsonl:4") {
 		t.Errorf("line 4: %s", lines[3])
 	}
-	if batchRequestID("x") != batchRequestID("x") || batchRequestID("x") == batchRequestID("y") {
-		t.Error("line ids must be stable per custom_id")
+	// A golden value: the id must not change between runs or releases.
+	if got, want := batchRequestID("x"), "batch_req_2d711642b726b04401627ca9"; got != want {
+		t.Errorf("batchRequestID(x) = %s, want %s (stable per custom_id)", got, want)
+	}
+	if batchRequestID("x") == batchRequestID("y") {
+		t.Error("different custom_ids must get different line ids")
 	}
 }

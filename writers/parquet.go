@@ -24,7 +24,7 @@ const parquetBatch = 256
 // output column. Rows are built as parquet.Row values with explicit
 // definition levels, so a zero stays a zero and only a real null is NULL.
 type parquetWriter struct {
-	pw     *parquet.Writer
+	pw     *parquet.GenericWriter[any] // any: the schema is built at run time
 	schema Schema
 	ncols  int
 	rows   []parquet.Row // pending batch; value slices reused
@@ -57,7 +57,7 @@ func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
 		return nil, fmt.Errorf("writers: parquet configuration: %w", err)
 	}
 	rows := make([]parquet.Row, 0, parquetBatch)
-	return &parquetWriter{pw: parquet.NewWriter(w, cfg), schema: s, ncols: len(cols), rows: rows,
+	return &parquetWriter{pw: parquet.NewGenericWriter[any](w, cfg), schema: s, ncols: len(cols), rows: rows,
 		text: make([]byte, 0, 64<<10), maxGroupBytes: parquetBytesPerGroup}, nil
 }
 
