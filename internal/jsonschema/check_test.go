@@ -157,3 +157,12 @@ func longEnum(n, size int) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+func TestKey(t *testing.T) {
+	for name, want := range map[string]string{"tags": ".tags", "_a-1$": "._a-1$", "unit price": `["unit price"]`,
+		"1st": `["1st"]`, "": `[""]`, "é": `["é"]`, "a.b": `["a.b"]`, "Zz9": ".Zz9", "@": `["@"]`, "[": `["["]`} {
+		if got := key(name); got != want {
+			t.Errorf("key(%q) = %s, want %s", name, got, want)
+		}
+	}
+}

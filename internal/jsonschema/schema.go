@@ -2,7 +2,6 @@ package jsonschema
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 )
@@ -94,16 +93,19 @@ func (s *Schema) pointer(ref string) (*object, string, error) {
 	return o, path, nil
 }
 
-// plainName matches property names written as .name in a JSON path;
-// anything else is written ["name"].
-var plainName = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
-
-// key appends an object member to a JSON path: .name or ["odd name"].
+// key appends an object member to a JSON path: .name when name is a plain
+// identifier ([A-Za-z_$][A-Za-z0-9_$-]*), else ["odd name"].
 func key(name string) string {
-	if plainName.MatchString(name) {
-		return "." + name
+	for i, c := range []byte(name) {
+		letter := c == '_' || c == '$' || (c|0x20 >= 'a' && c|0x20 <= 'z')
+		if !letter && (i == 0 || !(c == '-' || (c >= '0' && c <= '9'))) {
+			return "[" + strconv.Quote(name) + "]"
+		}
 	}
-	return "[" + strconv.Quote(name) + "]"
+	if name == "" {
+		return `[""]`
+	}
+	return "." + name
 }
 
 // index appends an array index to a JSON path.
