@@ -33,7 +33,7 @@ func newBucket(perMinute int64, seconds float64) *bucket {
 		return nil
 	}
 	pm := float64(perMinute)
-	return &bucket{perMinute: pm, capacity: pm / 60 * seconds}
+	return &bucket{perMinute: pm, capacity: pm * seconds / 60} // multiply first: 1000 × 60 / 60 is exactly 1000
 }
 
 func (b *bucket) refill(now time.Time) {
