@@ -155,3 +155,15 @@ func httptestGetStatus(h http.Handler, path string) int {
 	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
 	return w.Code
 }
+
+// customIDOf returns the custom_id of an input line.
+func customIDOf(t *testing.T, line string) string {
+	t.Helper()
+	var l struct {
+		CustomID string `json:"custom_id"`
+	}
+	if err := json.Unmarshal([]byte(line), &l); err != nil {
+		t.Fatal(err)
+	}
+	return l.CustomID
+}

@@ -60,8 +60,8 @@ func (s *Server) Release() {
 }
 
 // ServeHTTP routes POST /v1/chat/completions, POST
-// /openai/deployments/{name}/chat/completions and GET /v1/models; anything
-// else gets a 404 or 405 OpenAI error.
+// /openai/deployments/{name}/chat/completions, POST /v1/embeddings and GET
+// /v1/models; anything else gets a 404 or 405 OpenAI error.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	switch {
@@ -76,6 +76,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.onlyPost(w, r, name)
 	case isBatchAPIPath(path):
 		s.serveBatchAPI(w, r, path)
+	case path == "/v1/embeddings" || path == "/embeddings":
+		s.serveEmbeddings(w, r)
 	case path == "/v1/models" || path == "/models":
 		if r.Method != http.MethodGet {
 			s.writeError(w, s.lim.state(s.cfg.Now()), "", errMethod(r.Method, r.URL.Path))
