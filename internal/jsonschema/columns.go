@@ -89,7 +89,7 @@ func (b columnBuilder) column(name string, v any, path string) (Column, error) {
 	b.open[n] = true
 	defer delete(b.open, n)
 
-	alts := b.alternatives(n)
+	alts := b.alternatives(n, 0)
 	var kinds []*object
 	for _, a := range alts {
 		if a.null {
@@ -147,8 +147,13 @@ type alt struct {
 }
 
 // alternatives lists what a value may be: each type of "type", each
-// anyOf branch (resolved), or the types of the enum/const values.
-func (b columnBuilder) alternatives(n *object) []alt {
+// anyOf branch (resolved), or the types of the enum/const values. hops
+// bounds anyOf alternatives that refer to each other; past it the value
+// has no fixed shape (nil).
+func (b columnBuilder) alternatives(n *object, hops int) []alt {
+	if hops > maxRefHops {
+		return nil
+	}
 	var out []alt
 	if av, ok := n.get("anyOf"); ok {
 		list, _ := av.([]any)
@@ -158,7 +163,7 @@ func (b columnBuilder) alternatives(n *object) []alt {
 				continue
 			}
 			if r, _, err := b.s.resolve(o, ""); err == nil {
-				out = append(out, b.alternatives(r)...)
+				out = append(out, b.alternatives(r, hops+1)...)
 			}
 		}
 		return out

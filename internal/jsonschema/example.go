@@ -36,8 +36,14 @@ func (g generator) value(b []byte, n *object, name, path string, depth int) ([]b
 	if err != nil {
 		return nil, err
 	}
+	if depth > exampleDepth+maxRefHops {
+		return nil, fmt.Errorf("%s: the schema's alternatives refer to each other without end", path)
+	}
 	if av, ok := n.get("anyOf"); ok {
 		alts, _ := av.([]any)
+		if len(alts) == 0 {
+			return nil, fmt.Errorf("%s: \"anyOf\" has no alternatives", path)
+		}
 		pick := alts[g.r.IntN(len(alts))]
 		if depth >= exampleDepth { // prefer an alternative that ends
 			pick = alts[len(alts)-1]
@@ -52,13 +58,16 @@ func (g generator) value(b []byte, n *object, name, path string, depth int) ([]b
 		if o == nil {
 			return nil, fmt.Errorf("%s: an anyOf alternative is not a schema", path)
 		}
-		return g.value(b, o, name, path, depth)
+		return g.value(b, o, name, path, depth+1) // +1: alternatives that refer to each other end
 	}
 	if c, ok := n.get("const"); ok {
 		return appendJSON(b, c), nil
 	}
 	if e, ok := n.get("enum"); ok {
 		list, _ := e.([]any)
+		if len(list) == 0 {
+			return nil, fmt.Errorf("%s: \"enum\" has no values", path)
+		}
 		return appendJSON(b, list[g.r.IntN(len(list))]), nil
 	}
 	ts, _ := types(n)

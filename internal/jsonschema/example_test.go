@@ -74,3 +74,37 @@ func TestExampleUnsatisfiablePattern(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestUncheckedSchemasFailCleanly feeds schemas that never passed Check
+// (the simulator answers non-strict requests too): errors, no panic and
+// no endless recursion.
+func TestUncheckedSchemasFailCleanly(t *testing.T) {
+	loop := `{"type":"object","properties":{"a":{"$ref":"#/$defs/x"}},"$defs":{"x":{"anyOf":[{"$ref":"#/$defs/y"}]},"y":{"anyOf":[{"$ref":"#/$defs/x"}]}}}`
+	for _, schema := range []string{
+		loop,
+		`{"type":"object","properties":{"a":{"anyOf":[]}}}`,
+		`{"type":"object","properties":{"a":{"enum":[]}}}`,
+		`{"type":"object","properties":{"a":{"type":"array"}}}`,
+		`{"type":"object","properties":{"a":{"type":"float"}}}`,
+		`{"type":"object","properties":{"a":{"$ref":"#/nowhere"}}}`,
+		`{"type":"object","properties":{"a":5}}`,
+	} {
+		s, err := Parse([]byte(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a, err := s.Example(rand.New(rand.NewPCG(1, 1))); err == nil {
+			t.Errorf("%s: Example gave %s, want an error", schema, a)
+		}
+		_ = s.Validate([]byte(`{"a":1}`)) // must return
+		_, _ = s.Columns()
+	}
+	s, _ := Parse([]byte(loop))
+	if err := s.Validate([]byte(`{"a":1}`)); err == nil {
+		t.Errorf("Validate on a loop: %v", err)
+	}
+	cols, err := s.Columns()
+	if err != nil || len(cols) != 1 || cols[0].Kind != KindJSON {
+		t.Errorf("Columns on a loop: %+v, %v", cols, err)
+	}
+}

@@ -46,20 +46,25 @@ func (s *Schema) Validate(answer []byte) error {
 	if err != nil {
 		return &AnswerError{Reason: err.Error()}
 	}
-	if e := s.validate(v, s.root, "$"); e != nil {
+	if e := s.validate(v, s.root, "$", 0); e != nil {
 		return e
 	}
 	return nil
 }
 
-// validate checks the value v at path against schema n.
-func (s *Schema) validate(v any, n *object, path string) *AnswerError {
+// validate checks the value v at path against schema n. hops counts the
+// anyOf steps taken without descending into v, so alternatives that refer
+// to each other end in an error instead of a stack overflow.
+func (s *Schema) validate(v any, n *object, path string, hops int) *AnswerError {
+	if hops > maxRefHops {
+		return &AnswerError{Path: path, Reason: "the schema's anyOf alternatives refer to each other without end"}
+	}
 	n, _, err := s.resolve(n, "$")
 	if err != nil {
 		return &AnswerError{Path: path, Reason: "the schema cannot be followed: " + err.Error()}
 	}
 	if av, ok := n.get("anyOf"); ok {
-		if e := s.anyOf(v, av, path); e != nil {
+		if e := s.anyOf(v, av, path, hops); e != nil {
 			return e
 		}
 	}
@@ -92,7 +97,7 @@ func (s *Schema) validate(v any, n *object, path string) *AnswerError {
 // anyOf passes if one alternative does. Otherwise it reports the problem
 // inside the alternative of the value's type, which is the one the model
 // meant, or says none matched.
-func (s *Schema) anyOf(v, av any, path string) *AnswerError {
+func (s *Schema) anyOf(v, av any, path string, hops int) *AnswerError {
 	alts, _ := av.([]any)
 	var best *AnswerError
 	var all []string // every alternative's types, while each has some
@@ -102,7 +107,7 @@ func (s *Schema) anyOf(v, av any, path string) *AnswerError {
 		if o == nil {
 			continue
 		}
-		e := s.validate(v, o, path)
+		e := s.validate(v, o, path, hops+1)
 		if e == nil {
 			return nil
 		}
@@ -139,7 +144,7 @@ func (s *Schema) arrayRules(list []any, n *object, path string) *AnswerError {
 		return nil
 	}
 	for i, e := range list {
-		if err := s.validate(e, is, path+index(i)); err != nil {
+		if err := s.validate(e, is, path+index(i), 0); err != nil {
 			return err
 		}
 	}
@@ -174,7 +179,7 @@ func (s *Schema) objectRules(o *object, n *object, path string) *AnswerError {
 			if pso == nil {
 				continue
 			}
-			if err := s.validate(o.vals[k], pso, path+key(k)); err != nil {
+			if err := s.validate(o.vals[k], pso, path+key(k), 0); err != nil {
 				return err
 			}
 		}

@@ -81,3 +81,21 @@ func TestValidateKeywords(t *testing.T) {
 		}
 	}
 }
+
+// FuzzValidate checks that no answer makes Validate or Decode panic, and
+// that Decode accepts what Validate accepts. Run with -fuzz to explore.
+func FuzzValidate(f *testing.F) {
+	for _, seed := range []string{`{}`, `{"product":"x"}`, `[`, `{"tags":[1,{"a":null}]}`, `"\ud800"`, `{"score":1e400}`} {
+		f.Add([]byte(seed))
+	}
+	s, _ := Parse([]byte(reviewSchema))
+	cols, _ := s.Columns()
+	f.Fuzz(func(t *testing.T, answer []byte) {
+		if s.Validate(answer) != nil {
+			return
+		}
+		if _, err := Decode(cols, answer); err != nil {
+			t.Errorf("Validate accepts %s, Decode says %v", answer, err)
+		}
+	})
+}
