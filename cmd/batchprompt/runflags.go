@@ -1,9 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/batchprompt/batchprompt/internal/simulator"
 )
 
 // runFlags are the settings of `run` (and of the commands that share its
@@ -57,6 +60,11 @@ type simFlags struct {
 	log                                  string
 	f500, f502, f503, reset, hang, trunc float64
 	insufficientQuota                    bool
+
+	// The Batch API's scripted lifecycle (simulator.BatchConfig).
+	batchTime                          time.Duration
+	batchFail, batchExpire, batchNever float64
+	batchQueueTokens                   int64
 }
 
 // register adds the --sim-* flags; prefix starts each help text, so run
@@ -75,6 +83,11 @@ func (s *simFlags) register(fs *pflag.FlagSet, prefix string) {
 	fs.Float64Var(&s.hang, "sim-fault-hang", 0, prefix+"share of requests never answered (until the client's timeout)")
 	fs.Float64Var(&s.trunc, "sim-fault-truncated", 0, prefix+"share of answers cut off mid-JSON")
 	fs.BoolVar(&s.insufficientQuota, "sim-insufficient-quota", false, prefix+"answer every request 429 insufficient_quota")
+	fs.DurationVar(&s.batchTime, "sim-batch-time", 10*time.Second, prefix+"how long a Batch API batch takes from creation to completed")
+	fs.Float64Var(&s.batchFail, "sim-batch-fail-share", 0, prefix+"share of Batch API request lines answered 500 in the error file")
+	fs.Float64Var(&s.batchExpire, "sim-batch-expire-share", 0, prefix+"share of Batch API batches that expire with half their lines unanswered (batch_expired)")
+	fs.Float64Var(&s.batchNever, "sim-batch-never-finish-share", 0, prefix+"share of Batch API batches that stay in_progress, half done, until cancelled")
+	fs.Int64Var(&s.batchQueueTokens, "sim-batch-queue-tokens", 0, prefix+"enqueued prompt tokens allowed per model across unfinished batches (0: unlimited)")
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -131,4 +144,24 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVarP(&f.verbose, "verbose", "v", false, "debug logging")
 	fs.DurationVar(&f.progressInterval, "progress-interval", 30*time.Second, "when stderr is not a terminal, log progress this often")
 	fs.StringVar(&f.summary, "summary", "", "also write the final summary as JSON to this file")
+}
+
+// batchConfig returns the simulator's Batch API settings from the
+// --sim-batch-* flags, or a usage error for a share outside [0, 1] or a
+// negative duration or limit.
+func (s *simFlags) batchConfig() (simulator.BatchConfig, error) {
+	for name, p := range map[string]float64{"fail": s.batchFail, "expire": s.batchExpire, "never-finish": s.batchNever} {
+		if p < 0 || p > 1 {
+			return simulator.BatchConfig{}, &usageError{fmt.Errorf("--sim-batch-%s-share %g: want a share from 0 to 1", name, p)}
+		}
+	}
+	if s.batchExpire+s.batchNever > 1 {
+		return simulator.BatchConfig{}, &usageError{fmt.Errorf("--sim-batch-expire-share %g + --sim-batch-never-finish-share %g: want at most 1 together", s.batchExpire, s.batchNever)}
+	}
+	if s.batchTime < 0 || s.batchQueueTokens < 0 {
+		return simulator.BatchConfig{}, &usageError{fmt.Errorf("--sim-batch-time %s, --sim-batch-queue-tokens %d: want 0 or more", s.batchTime, s.batchQueueTokens)}
+	}
+	c := simulator.BatchConfig{FailShare: s.batchFail, ExpireShare: s.batchExpire, NeverFinishShare: s.batchNever,
+		EnqueuedTokens: s.batchQueueTokens}
+	return c.WithLifecycle(s.batchTime), nil
 }

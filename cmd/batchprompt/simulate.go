@@ -23,6 +23,11 @@ func simConfig(s simFlags) (simulator.Config, io.Closer, error) {
 			return cfg, nil, &usageError{fmt.Errorf("--sim-fault-%s %g: want a share from 0 to 1", name, p)}
 		}
 	}
+	bc, err := s.batchConfig()
+	if err != nil {
+		return cfg, nil, err
+	}
+	cfg.Batch = bc
 	if s.log == "" {
 		return cfg, io.NopCloser(nil), nil
 	}
