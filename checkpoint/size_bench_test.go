@@ -12,16 +12,17 @@ import (
 
 // stateRows returns the claim a run commits before sending row i (pending,
 // with the "not answered" message) and the answer that replaces it. Keys
-// are an id column's values, or "<file>#<row>" when byPosition, as the
-// pipeline makes them; Position holds the input's path, as it does there.
+// are "id:" and an id column's value, or "<file>#<row>" (and the ID the
+// row number) when byPosition, as the pipeline makes them; Position holds the input's path, as it does there.
 func stateRows(input string, i int, byPosition bool, cost *float64) (claim, answer Row) {
-	key := fmt.Sprintf("id-%07d", i)
+	id := fmt.Sprintf("id-%07d", i)
+	key := "id:" + id
 	if byPosition {
-		key = input + "#" + strconv.Itoa(i)
+		key, id = input+"#"+strconv.Itoa(i), strconv.Itoa(i)
 	}
 	claim = Row{
 		Key: key, Seq: int64(i), RequestHash: fmt.Sprintf("%032x", uint64(i)*0x9e3779b97f4a7c15),
-		Status: StatusPending, ID: key, Error: "not answered yet: rerun the same command to resume",
+		Status: StatusPending, ID: id, Error: "not answered yet: rerun the same command to resume",
 		ErrorKind: "pending", Position: input + ":" + strconv.Itoa(i+2),
 	}
 	answer = claim
