@@ -44,6 +44,8 @@ func TestDecodeResponse(t *testing.T) {
 		{"base64 out of order maps by index", answer("1", q(b64(0.5, 0.25)), "0", q(b64(-2, 3))), 2, 0, "[[-2 3] [0.5 0.25]]"},
 		{"float arrays from servers that ignore encoding_format", answer("0", "[0.6,0.8]"), 1, 2, "[[0.6 0.8]]"},
 		{"single", answer("0", q(b64(0.125))), 1, 0, "[[0.125]]"},
+		{"JSON-escaped base64", answer("0", `"\u0041ACAPw=="`), 1, 1, "[[1]]"},
+		{"escaped slash", answer("0", `"d75\/Pw=="`), 1, 1, "[[0.999]]"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
