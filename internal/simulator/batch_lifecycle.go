@@ -42,6 +42,7 @@ type batch struct {
 	materialised              bool       // output and error files exist
 	outputFileID, errorFileID string
 	usage                     batchUsage
+	counts                    requestCounts // final, once materialised
 }
 
 // terminal reports whether b's status can no longer change.

@@ -76,6 +76,10 @@ func (b *batch) object(cfg BatchConfig, now time.Time) batchObject {
 	if b.status == statusValidating || b.status == statusFailed {
 		return o
 	}
+	if b.materialised {
+		o.RequestCounts = b.counts
+		return o
+	}
 	k := b.done
 	if !b.terminal() {
 		k = b.progress(cfg, now)

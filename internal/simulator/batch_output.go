@@ -9,15 +9,21 @@ import (
 
 // batchWork holds a batch's answers, generated in the background from the
 // moment it is in progress: one goroutine per batch, which ends by itself
-// after the last line. lines and use are written only by that goroutine
-// and read only after done is closed.
+// after the last line, or early once the Server is released (Running.Close
+// releases it), answering the rest 500 without generating them. lines and
+// use are written only by that goroutine and read only after done is
+// closed.
 type batchWork struct {
 	done  chan struct{}
 	lines [][]byte    // per execution position: the output or error file line
 	use   []lineUsage // per execution position
 }
 
-type lineUsage struct{ prompt, completion, reasoning int64 }
+// lineUsage is one answered line's status and usage.
+type lineUsage struct {
+	status                        int
+	prompt, completion, reasoning int64
+}
 
 // batchUsage is a batch's usage object (Responses-style field names, as the
 // API sends for batches).
@@ -59,24 +65,35 @@ func (s *Server) startWork(b *batch) *batchWork {
 	id, at := b.id, b.inProgressAt
 	go func() {
 		defer close(w.done)
+		stopped := false
 		for i := range b.lines {
-			w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at)
+			if !stopped {
+				select {
+				case <-s.released:
+					stopped = true
+				default:
+				}
+			}
+			w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, stopped)
 		}
 	}()
 	return w
 }
 
 // answerLine answers one request line with the synchronous endpoint's
-// reply logic, so the same body gets the same text and usage either way.
-func (s *Server) answerLine(batchID string, content []byte, l batchLine, at time.Time) ([]byte, lineUsage) {
+// reply logic, so the same body gets the same text and usage either way;
+// a stopped server answers 500.
+func (s *Server) answerLine(batchID string, content []byte, l batchLine, at time.Time, stopped bool) ([]byte, lineUsage) {
 	ids := simID(s.cfg.Seed, "batch_req|"+batchID+"|"+l.customID, 0)
 	out := outputLine{ID: "batch_req_" + ids, CustomID: l.customID,
 		Response: &lineResponse{StatusCode: http.StatusInternalServerError, RequestID: "req_" + ids, Body: errorBody(errServer())}}
-	var use lineUsage
-	switch l.outcome {
-	case lineInvalid:
+	use := lineUsage{status: http.StatusInternalServerError}
+	switch {
+	case stopped:
+	case l.outcome == lineInvalid:
 		out.Response.StatusCode, out.Response.Body = l.err.status, errorBody(l.err)
-	case lineOK:
+		use.status = l.err.status
+	case l.outcome == lineOK:
 		var in inputLine
 		if json.Unmarshal(content[l.start:l.end], &in) != nil {
 			break // validated at creation: cannot happen
@@ -91,7 +108,7 @@ func (s *Server) answerLine(batchID string, content []byte, l batchLine, at time
 		}
 		resp := s.chatReply(req, prompt, limit, "chatcmpl-"+ids, at)
 		out.Response.StatusCode, out.Response.Body = http.StatusOK, resp
-		use = lineUsage{prompt, resp.Usage.CompletionTokens, resp.Usage.CompletionTokensDetails.ReasoningTokens}
+		use = lineUsage{http.StatusOK, prompt, resp.Usage.CompletionTokens, resp.Usage.CompletionTokensDetails.ReasoningTokens}
 	}
 	return marshalLine(out), use
 }
@@ -117,9 +134,10 @@ func marshalLine(l outputLine) []byte {
 func (s *Server) materialise(b *batch) {
 	a := &s.batch
 	at := b.endedAt()
+	b.counts = requestCounts{Total: len(b.lines)}
 	var outSize, errSize int
 	for i := range b.done {
-		if b.lines[i].outcome == lineOK {
+		if b.work.use[i].status == http.StatusOK {
 			outSize += len(b.work.lines[i])
 		} else {
 			errSize += len(b.work.lines[i])
@@ -128,13 +146,15 @@ func (s *Server) materialise(b *batch) {
 	out, errs := bytes.NewBuffer(make([]byte, 0, outSize)), bytes.NewBuffer(make([]byte, 0, errSize))
 	for i := range b.done {
 		l, use := b.lines[i], b.work.use[i]
-		if l.outcome != lineOK {
+		if use.status != http.StatusOK {
 			errs.Write(b.work.lines[i])
 			a.stats.LinesFailed++
+			b.counts.Failed++
 			continue
 		}
 		out.Write(b.work.lines[i])
 		a.stats.LinesBilled++
+		b.counts.Completed++
 		a.billed[l.customID]++
 		if a.billed[l.customID] == 2 {
 			a.stats.BilledTwice++

@@ -147,3 +147,21 @@ func TestBatchList(t *testing.T) {
 		t.Fatalf("limit=101 answered %d, want 400", w)
 	}
 }
+
+// TestBatchStopsAnsweringOnRelease: once the server is released (as
+// Running.Close does), a batch's remaining lines are answered 500 without
+// generating them, so no goroutine outlives a closed server for long, and
+// nothing is billed for them.
+func TestBatchStopsAnsweringOnRelease(t *testing.T) {
+	sim := newBatchSim(t, BatchConfig{})
+	b := sim.submit(t, batchInput(30), nil)
+	sim.s.Release()
+	b = sim.get(t, b.ID)
+	errs := sim.download(t, b.ErrorFileID)
+	if b.OutputFileID != nil || len(errs) != 30 || errorCodes(errs)["status 500"] != 30 || b.RequestCounts.Failed != 30 {
+		t.Fatalf("after release: output %v, error codes %v; want every line 500", b.OutputFileID, errorCodes(errs))
+	}
+	if st := sim.s.BatchStats(); st.LinesBilled != 0 || st.LinesFailed != 30 {
+		t.Fatalf("stats = %+v", st)
+	}
+}
