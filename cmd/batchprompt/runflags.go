@@ -60,6 +60,8 @@ type simFlags struct {
 	log                                  string
 	f500, f502, f503, reset, hang, trunc float64
 	insufficientQuota                    bool
+	tpmCharge                            string
+	foreignRPM, foreignTPM               int64
 
 	// The Batch API's scripted lifecycle (simulator.BatchConfig).
 	batchTime                          time.Duration
@@ -88,6 +90,9 @@ func (s *simFlags) register(fs *pflag.FlagSet, prefix string) {
 	fs.Float64Var(&s.batchExpire, "sim-batch-expire-share", 0, prefix+"share of Batch API batches that expire with half their lines unanswered (batch_expired)")
 	fs.Float64Var(&s.batchNever, "sim-batch-never-finish-share", 0, prefix+"share of Batch API batches that stay in_progress, half done, until cancelled")
 	fs.Int64Var(&s.batchQueueTokens, "sim-batch-queue-tokens", 0, prefix+"enqueued prompt tokens allowed per model across unfinished batches (0: unlimited)")
+	fs.StringVar(&s.tpmCharge, "sim-tpm-charge", simulator.TPMChargeChars, prefix+"how a request is charged against --sim-tpm: chars (OpenAI's estimate: bytes/4 + 4 per message + the output cap) or tiktoken (the exact count + the output cap)")
+	fs.Int64Var(&s.foreignRPM, "sim-foreign-rpm", 0, prefix+"requests per minute another user of the same key consumes from --sim-rpm")
+	fs.Int64Var(&s.foreignTPM, "sim-foreign-tpm", 0, prefix+"tokens per minute another user of the same key consumes from --sim-tpm")
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {

@@ -17,11 +17,18 @@ func simConfig(s simFlags) (simulator.Config, io.Closer, error) {
 		Latency: s.latency, LatencyJitter: s.jitter, Seed: s.seed, RPM: s.rpm, TPM: s.tpm,
 		InsufficientQuota: s.insufficientQuota,
 		Faults:            simulator.Faults{Err500: s.f500, Err502HTML: s.f502, Err503: s.f503, Reset: s.reset, Hang: s.hang, Truncated: s.trunc},
+		TPMCharge:         s.tpmCharge, ForeignRPM: s.foreignRPM, ForeignTPM: s.foreignTPM,
 	}
 	for name, p := range map[string]float64{"500": s.f500, "502": s.f502, "503": s.f503, "reset": s.reset, "hang": s.hang, "truncated": s.trunc} {
 		if p < 0 || p > 1 {
 			return cfg, nil, &usageError{fmt.Errorf("--sim-fault-%s %g: want a share from 0 to 1", name, p)}
 		}
+	}
+	if s.tpmCharge != simulator.TPMChargeChars && s.tpmCharge != simulator.TPMChargeTiktoken {
+		return cfg, nil, &usageError{fmt.Errorf("--sim-tpm-charge %q: want %s or %s", s.tpmCharge, simulator.TPMChargeChars, simulator.TPMChargeTiktoken)}
+	}
+	if s.foreignRPM < 0 || s.foreignTPM < 0 {
+		return cfg, nil, &usageError{fmt.Errorf("--sim-foreign-rpm %d, --sim-foreign-tpm %d: want a rate of 0 or more", s.foreignRPM, s.foreignTPM)}
 	}
 	bc, err := s.batchConfig()
 	if err != nil {

@@ -1,6 +1,7 @@
 // Command library shows batchprompt used as a Go library: it runs a job
-// with pipeline.Run against the built-in simulator and prints progress
-// from the callback.
+// with pipeline.Run against a local test server (package pipelinetest, which
+// needs no key and costs nothing) and prints progress from the callback. It
+// imports only public packages, so it builds when copied into another module.
 //
 //	go run ./examples/library
 package main
@@ -13,8 +14,8 @@ import (
 	"os/signal"
 	"path/filepath"
 
-	"github.com/batchprompt/batchprompt/internal/simulator"
 	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/pipelinetest"
 )
 
 func main() {
@@ -22,7 +23,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 
-	sim, err := simulator.Start("127.0.0.1:0", simulator.Config{})
+	sim, err := pipelinetest.NewServer(pipelinetest.Config{})
 	if err != nil {
 		log.Fatal(err)
 	}
