@@ -8,8 +8,11 @@
 // reproduces the parts of the real API a batch client has to survive:
 // prompt tokens counted with the same tiktoken formula as package budget,
 // output caps with finish_reason "length", validation errors with OpenAI's
-// error bodies, RPM/TPM token buckets that charge prompt + output cap on
-// arrival and answer 429 with Retry-After and the x-ratelimit-* headers,
+// error bodies, RPM/TPM token buckets that charge on arrival what OpenAI
+// estimates (about a token per four bytes of the messages, not the exact
+// count, plus the output cap; see [Config.TPMCharge]), that another user of
+// the key can drain too ([Config.ForeignRPM]), and that answer 429 with
+// Retry-After and the x-ratelimit-* headers,
 // insufficient_quota, bad API keys, and injected faults (500, HTML 502, 503,
 // connection resets, hangs, truncated bodies) chosen deterministically from
 // the request hash, its attempt number and a seed.
