@@ -30,7 +30,9 @@
 // schema. The typed form is what a user queries without casts:
 //
 //   - DuckDB reads LIST as T[] and STRUCT as STRUCT(...): tags[1],
-//     address.city, unnest(tags).
+//     address.city, unnest(tags). (Checked with DuckDB 1.5.6 on a file
+//     parquet-go wrote from [Decode]'s values: VARCHAR[], STRUCT(name
+//     VARCHAR, age BIGINT), JSON[] for a recursive list.)
 //   - pandas (read_parquet with pyarrow) gives a numpy array per LIST cell
 //     and a dict per STRUCT cell; pyarrow keeps list<...>/struct<...>.
 //   - Polars gives List and Struct columns: pl.col("tags").list.len(),
