@@ -2,7 +2,6 @@ package simulator
 
 import (
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
@@ -58,12 +57,11 @@ func unitVector(seed [32]byte, dims int) []float32 {
 	return v
 }
 
-// base64Floats encodes v as encoding_format=base64 does: little-endian
-// float32s, standard base64 with padding.
-func base64Floats(v []float32) string {
-	b := make([]byte, 4*len(v))
-	for i, f := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(f))
+// appendFloatBytes appends v as encoding_format=base64 carries it before
+// encoding: little-endian float32s.
+func appendFloatBytes(b []byte, v []float32) []byte {
+	for _, f := range v {
+		b = binary.LittleEndian.AppendUint32(b, math.Float32bits(f))
 	}
-	return base64.StdEncoding.EncodeToString(b)
+	return b
 }
