@@ -1,4 +1,4 @@
-package pipeline
+package client
 
 import (
 	"context"
@@ -35,22 +35,6 @@ const (
 	// the job resumes once credit is added.
 	OutOfCredit
 )
-
-func (v Verdict) String() string {
-	switch v {
-	case Retry:
-		return "retry"
-	case RateLimited:
-		return "rate-limited"
-	case RowError:
-		return "row-error"
-	case Fatal:
-		return "fatal"
-	case OutOfCredit:
-		return "out-of-credit"
-	}
-	return "unknown"
-}
 
 // Class is the classifier's answer for one failed request.
 type Class struct {

@@ -1,4 +1,7 @@
-package pipeline
+// Package client sends one chat completion request over HTTP and says what
+// a failure means: it holds the one classifier that tells retryable from
+// permanent from job-fatal errors. Pacing and retrying are the caller's.
+package client
 
 import (
 	"bytes"
@@ -45,7 +48,12 @@ const maxResponseBytes = 64 << 20
 const DefaultAzureAPIVersion = "2024-10-21"
 
 // Client sends chat completion requests. It makes exactly one HTTP request
-// per call to Send: retrying and pacing belong to the pipeline's retry loop.
+// per call to Send: retrying and pacing belong to the caller.
+//
+// Every body it returns (answers, error bodies, error messages) has the API
+// key replaced by "[redacted]": it is the one place that guarantees the
+// key never reaches a log, an output or the state database, even through
+// a server that echoes it.
 type Client struct {
 	ep   Endpoint
 	http *http.Client
@@ -189,6 +197,10 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 		// A body cut off mid-way is the server's fault and worth a retry.
 		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
 	}
+	// Redact here, before the body reaches an error, a row, a log line or
+	// the state database: a server (or proxy) that echoes the request's
+	// headers back must not make the key part of the job's data.
+	data = c.redactBytes(data)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		he := &HTTPError{Status: resp.StatusCode, Header: resp.Header, Body: data}
 		var er openai.ErrorResponse
@@ -216,6 +228,29 @@ func (c *Client) redact(err error) error {
 		return err
 	}
 	return &redactedError{msg: c.redactString(err.Error()), err: err}
+}
+
+// redactBytes removes the key from a body. It costs one scan when the key
+// is absent, which is every time but for a misbehaving server.
+func (c *Client) redactBytes(b []byte) []byte {
+	if c.ep.APIKey == "" || !bytes.Contains(b, []byte(c.ep.APIKey)) {
+		return b
+	}
+	return bytes.ReplaceAll(b, []byte(c.ep.APIKey), []byte("[redacted]"))
+}
+
+// Headers returns the response headers an error carries: error answers
+// carry the rate-limit headers too. ok is false when no answer arrived.
+func Headers(err error) (h http.Header, ok bool) {
+	var he *HTTPError
+	var de *DecodeError
+	switch {
+	case errors.As(err, &he):
+		return he.Header, true
+	case errors.As(err, &de):
+		return de.Header, true
+	}
+	return nil, false
 }
 
 func (c *Client) redactString(s string) string {

@@ -56,6 +56,8 @@ func TestCheck(t *testing.T) {
 			`$.properties.c: "then" is not supported in strict mode: use "anyOf" with one alternative per case`,
 			`$.properties.c: "else" is not supported in strict mode: use "anyOf" with one alternative per case`,
 			`$.properties.d: "dependentRequired" is not supported in strict mode: make every property required, with a type union with "null" for the optional ones`}},
+		{"OpenAPI nullable", obj(`"a":{"type":"string","nullable":true}`, "a"), []string{
+			`$.properties.a: "nullable" is not supported in strict mode: use a type union with "null", such as ["string", "null"] ("nullable" is OpenAPI, not JSON Schema)`}},
 		{"unknown keyword", obj(`"a":{"type":"string","widget":"big"}`, "a"), []string{
 			`$.properties.a: "widget" is not a keyword strict mode supports: remove it, or say it in "description"`}},
 		{"keyword on the wrong type", obj(`"a":{"type":"integer","pattern":"x"}`, "a"), []string{

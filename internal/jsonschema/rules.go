@@ -70,6 +70,7 @@ var refused = map[string]string{
 	"prefixItems":           "give \"items\" one schema (an object with one property per position)",
 	"additionalItems":       "give \"items\" one schema",
 	"default":               "remove it: every property is always present in a strict answer",
+	"nullable":              "use a type union with \"null\", such as [\"string\", \"null\"] (\"nullable\" is OpenAPI, not JSON Schema)",
 	"$anchor":               "refer with \"#/$defs/name\"",
 	"$dynamicRef":           "refer with \"#/$defs/name\"",
 	"$dynamicAnchor":        "refer with \"#/$defs/name\"",

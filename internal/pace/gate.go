@@ -1,10 +1,12 @@
-package pipeline
+package pace
 
 import (
 	"context"
 	"math"
 	"sync"
 	"time"
+
+	"github.com/batchprompt/batchprompt/internal/clock"
 )
 
 // Gate sizes the number of requests in flight from the request rate the
@@ -26,7 +28,7 @@ import (
 type Gate struct {
 	mu     sync.Mutex
 	max    int
-	now    func() time.Time
+	clk    clock.Clock
 	active map[*Permit]struct{}
 	wake   chan struct{} // closed and replaced when a slot may have opened
 
@@ -56,12 +58,9 @@ const (
 
 // NewGate returns a gate letting at most limit requests in at once (at
 // least 1). Until Observe has given it a rate and a latency, it lets them all in.
-// now may be nil for time.Now.
-func NewGate(limit int, now func() time.Time) *Gate {
-	if now == nil {
-		now = time.Now
-	}
-	return &Gate{max: max(limit, 1), now: now, active: map[*Permit]struct{}{}, wake: make(chan struct{})}
+// clk may be nil for the real clock.
+func NewGate(limit int, clk clock.Clock) *Gate {
+	return &Gate{max: max(limit, 1), clk: clock.Or(clk), active: map[*Permit]struct{}{}, wake: make(chan struct{})}
 }
 
 // Acquire blocks until a request may be in flight, or ctx ends. Call the
@@ -77,9 +76,9 @@ func (g *Gate) Acquire(ctx context.Context) (*Permit, error) {
 			return p, nil
 		}
 		if wait <= 0 {
-			wait = time.Hour // only a Release or Observe can open a slot
+			wait = -1 // only a Release or Observe can open a slot
 		}
-		if err := waitFor(ctx, wake, wait); err != nil {
+		if err := clock.Wait(ctx, g.clk, wake, wait); err != nil {
 			return nil, err
 		}
 	}
@@ -129,21 +128,6 @@ func (g *Gate) Observe(latency time.Duration, rate float64) {
 	g.notifyLocked()
 }
 
-// Limit returns how many requests the gate currently lets in flight,
-// stragglers not counted.
-func (g *Gate) Limit() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return g.limitLocked()
-}
-
-// InFlight returns the number of permits held.
-func (g *Gate) InFlight() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return len(g.active)
-}
-
 func (g *Gate) limitLocked() int {
 	if g.rate <= 0 || g.samples == 0 {
 		return g.max
@@ -170,7 +154,7 @@ func (g *Gate) tryLocked() (*Permit, time.Duration) {
 	if len(g.active) >= g.max {
 		return nil, 0
 	}
-	now := g.now()
+	now := g.clk.Now()
 	after := g.stragglerAfterLocked()
 	busy := len(g.active)
 	var next time.Duration

@@ -1,4 +1,4 @@
-package pipeline
+package pace
 
 import (
 	"context"
@@ -39,11 +39,11 @@ func TestGateSizesFromLittlesLaw(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			g := NewGate(tc.max, newFakeClock().now)
+			g := NewGate(tc.max, newFakeClock())
 			if tc.latency > 0 {
 				g.Observe(tc.latency, tc.rate)
 			}
-			if got := g.Limit(); got != tc.want {
+			if got := limitOf(g); got != tc.want {
 				t.Fatalf("Limit = %d, want %d", got, tc.want)
 			}
 			if n, _ := grant(g, tc.want+10); n != tc.want {
@@ -54,13 +54,13 @@ func TestGateSizesFromLittlesLaw(t *testing.T) {
 }
 
 func TestGateSmoothsLatency(t *testing.T) {
-	g := NewGate(1000, newFakeClock().now)
+	g := NewGate(1000, newFakeClock())
 	for range 50 {
 		g.Observe(time.Second, 10)
 	}
-	before := g.Limit()
+	before := limitOf(g)
 	g.Observe(60*time.Second, 10) // one hung request
-	after := g.Limit()
+	after := limitOf(g)
 	if after <= before || after > 4*before {
 		t.Fatalf("limit %d -> %d after one slow answer: want a bounded rise", before, after)
 	}
@@ -68,7 +68,7 @@ func TestGateSmoothsLatency(t *testing.T) {
 
 func TestGateStragglersDoNotHoldOthersBack(t *testing.T) {
 	clk := newFakeClock()
-	g := NewGate(7, clk.now)
+	g := NewGate(7, clk)
 	g.Observe(100*time.Millisecond, 1) // est 0.2 s: limit ceil(0.3)+4 = 5
 	n, wait := grant(g, 10)
 	if n != 5 {
@@ -77,7 +77,7 @@ func TestGateStragglersDoNotHoldOthersBack(t *testing.T) {
 	if wait != gateStragglerMin {
 		t.Fatalf("wait = %v, want %v until the oldest is a straggler", wait, gateStragglerMin)
 	}
-	clk.advance(gateStragglerMin)
+	clk.Advance(gateStragglerMin)
 	// All five are stragglers now: they no longer count against the
 	// Little's-law size, but still against the maximum of 7.
 	if n, _ := grant(g, 10); n != 2 {
@@ -86,7 +86,7 @@ func TestGateStragglersDoNotHoldOthersBack(t *testing.T) {
 }
 
 func TestGateReleaseAndAcquire(t *testing.T) {
-	g := NewGate(1, newFakeClock().now)
+	g := NewGate(1, newFakeClock())
 	p, err := g.Acquire(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -109,7 +109,22 @@ func TestGateReleaseAndAcquire(t *testing.T) {
 	if err := <-got; err != nil {
 		t.Fatalf("Acquire after Release = %v", err)
 	}
-	if n := g.InFlight(); n != 0 {
+	if n := inFlight(g); n != 0 {
 		t.Fatalf("InFlight = %d after every permit was released, want 0", n)
 	}
+}
+
+// limitOf returns how many requests g currently lets in flight,
+// stragglers not counted.
+func limitOf(g *Gate) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.limitLocked()
+}
+
+// inFlight returns the number of permits held.
+func inFlight(g *Gate) int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.active)
 }

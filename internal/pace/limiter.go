@@ -1,4 +1,4 @@
-package pipeline
+package pace
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/batchprompt/batchprompt/internal/clock"
 )
 
 // Limits are a model's rate limits, per minute. Zero means unknown.
@@ -71,7 +73,7 @@ type Limiter struct {
 	headroom float64
 	fixedRPM bool
 	fixedTPM bool
-	now      func() time.Time
+	clk      clock.Clock
 
 	learning   bool          // some limit is unknown and no answer has told us yet
 	probing    bool          // a probe request is out
@@ -91,15 +93,12 @@ type Limiter struct {
 // learned from the x-ratelimit-limit-* headers of responses (see Observe);
 // until the first response only one request at a time is let through.
 // headroom (0.02 for 2 %) is kept unused below a learned limit.
-func NewLimiter(l Limits, headroom float64, now func() time.Time) *Limiter {
-	if now == nil {
-		now = time.Now
-	}
+func NewLimiter(l Limits, headroom float64, clk clock.Clock) *Limiter {
 	lim := &Limiter{
 		rpm:      rate.NewLimiter(rate.Inf, 1),
 		tpm:      rate.NewLimiter(rate.Inf, 1),
 		headroom: headroom,
-		now:      now,
+		clk:      clock.Or(clk),
 		fixedRPM: l.RPM > 0,
 		fixedTPM: l.TPM > 0,
 		changed:  make(chan struct{}),
@@ -145,7 +144,7 @@ func (l *Limiter) ResetAt() time.Time {
 // setLocked applies limits. A dimension switched from unknown to known gets
 // a fresh bucket holding seed (a negative seed means empty).
 func (l *Limiter) setLocked(n, seed Limits) {
-	now := l.now()
+	now := l.clk.Now()
 	apply := func(rl **rate.Limiter, old, perMin, seed float64) {
 		if perMin <= 0 || perMin == old {
 			return
@@ -200,7 +199,7 @@ func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
 			return err
 		}
 		if hold != nil {
-			if err := waitFor(ctx, hold.changed, hold.timeout); err != nil {
+			if err := clock.Wait(ctx, l.clk, hold.changed, hold.timeout); err != nil {
 				return err
 			}
 			continue
@@ -208,12 +207,12 @@ func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
 		if delay <= 0 {
 			return nil
 		}
-		due := l.now().Add(delay)
-		if err := waitFor(ctx, nil, delay); err != nil {
+		due := l.clk.Now().Add(delay)
+		if err := clock.Wait(ctx, l.clk, nil, delay); err != nil {
 			cancel()
 			return err
 		}
-		if requeued || !late(due, l.now()) {
+		if requeued || !late(due, l.clk.Now()) {
 			return nil
 		}
 		requeued = true
@@ -243,7 +242,7 @@ type hold struct {
 func (l *Limiter) admit(tokens int64) (time.Duration, func(), *hold, error) {
 	l.mu.Lock()
 	if l.learning {
-		now := l.now()
+		now := l.clk.Now()
 		if l.probing {
 			if left := l.probeStart.Add(probeTimeout).Sub(now); left > 0 {
 				h := &hold{changed: l.changed, timeout: left}
@@ -272,7 +271,7 @@ func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
 	} else {
 		l.avgCharge += (float64(tokens) - l.avgCharge) / 64
 	}
-	now := l.now()
+	now := l.clk.Now()
 	l.recoverLocked(now)
 	if l.tpm.Limit() != rate.Inf && int(tokens) > l.tpm.Burst() {
 		// The bucket must hold the largest request, or ReserveN fails.
@@ -281,23 +280,9 @@ func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
 	r1 := l.rpm.ReserveN(now, 1)
 	r2 := l.tpm.ReserveN(now, int(tokens))
 	cancel := func() {
-		t := l.now()
+		t := l.clk.Now()
 		r1.CancelAt(t)
 		r2.CancelAt(t)
 	}
 	return max(r1.DelayFrom(now), r2.DelayFrom(now)), cancel, nil
-}
-
-// waitFor waits d, or until ch is closed (ch may be nil), or ctx ends.
-func waitFor(ctx context.Context, ch <-chan struct{}, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ch:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -1,4 +1,4 @@
-package pipeline
+package pace
 
 // This file holds the Limiter's side that listens to the server: re-syncing
 // from the x-ratelimit headers and backing off after a 429. limiter.go holds
@@ -42,7 +42,7 @@ func (l *Limiter) Observe(h http.Header) {
 	tpm := headerFloat(h, "x-ratelimit-limit-tokens")
 	remReq, okReq := headerValue(h, "x-ratelimit-remaining-requests")
 	remTok, okTok := headerValue(h, "x-ratelimit-remaining-tokens")
-	now := l.now()
+	now := l.clk.Now()
 	if rpm <= 0 && tpm <= 0 {
 		if l.learning {
 			l.probing = false

@@ -1,4 +1,4 @@
-package pipeline
+package pace
 
 import (
 	"context"
@@ -7,19 +7,15 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/batchprompt/batchprompt/internal/clock"
 )
 
-// fakeClock is a settable clock for limiter tests.
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
-func newFakeClock() *fakeClock { return &fakeClock{t: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} }
+func newFakeClock() *clock.Fake { return clock.NewFake(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)) }
 
 func TestLimiterPacesRequestsEvenlyFromEmpty(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{RPM: 600}, 0, clk.now) // 10 per second
+	l := NewLimiter(Limits{RPM: 600}, 0, clk) // 10 per second
 	var delays []time.Duration
 	for range 5 {
 		d, _, err := l.reserve(1)
@@ -39,7 +35,7 @@ func TestLimiterPacesRequestsEvenlyFromEmpty(t *testing.T) {
 
 func TestLimiterReservesBothAtOnce(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{RPM: 6000, TPM: 60000}, 0, clk.now) // 100 req/s, 1000 tok/s
+	l := NewLimiter(Limits{RPM: 6000, TPM: 60000}, 0, clk) // 100 req/s, 1000 tok/s
 	d, _, err := l.reserve(2000)
 	if err != nil {
 		t.Fatal(err)
@@ -49,8 +45,8 @@ func TestLimiterReservesBothAtOnce(t *testing.T) {
 	}
 	// Giving up hands the reservation back, so the next request does not
 	// pay for the abandoned one.
-	clk.advance(0)
-	l2 := NewLimiter(Limits{RPM: 60}, 0, clk.now)
+	clk.Advance(0)
+	l2 := NewLimiter(Limits{RPM: 60}, 0, clk)
 	d1, cancel, _ := l2.reserve(1)
 	cancel()
 	d2, _, _ := l2.reserve(1)
@@ -60,7 +56,7 @@ func TestLimiterReservesBothAtOnce(t *testing.T) {
 }
 
 func TestLimiterRefusesRequestLargerThanTPM(t *testing.T) {
-	l := NewLimiter(Limits{TPM: 1000}, 0, newFakeClock().now)
+	l := NewLimiter(Limits{TPM: 1000}, 0, newFakeClock())
 	_, _, err := l.reserve(1001)
 	var tl *ErrTooLarge
 	if !errors.As(err, &tl) || tl.Tokens != 1001 || tl.TPM != 1000 {
@@ -70,7 +66,7 @@ func TestLimiterRefusesRequestLargerThanTPM(t *testing.T) {
 
 func TestLimiterLearnsFromHeaders(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{TPM: 5000}, 0.02, clk.now)
+	l := NewLimiter(Limits{TPM: 5000}, 0.02, clk)
 	if got := l.Limits(); got.RPM != 0 {
 		t.Fatalf("RPM = %v before any response, want 0 (unknown)", got.RPM)
 	}
@@ -130,7 +126,7 @@ func equalDurations(a, b []time.Duration) bool {
 
 func TestLimiterProbesOneRequestWhileLearning(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{}, 0, clk.now)
+	l := NewLimiter(Limits{}, 0, clk)
 	if _, _, h, err := l.admit(1); err != nil || h != nil {
 		t.Fatalf("first request: hold=%v err=%v, want it through as the probe", h, err)
 	}
@@ -162,25 +158,25 @@ func TestLimiterProbesOneRequestWhileLearning(t *testing.T) {
 func TestLimiterProbeEnds(t *testing.T) {
 	tests := []struct {
 		name     string
-		end      func(l *Limiter, clk *fakeClock)
+		end      func(l *Limiter, clk *clock.Fake)
 		learning bool // still one at a time afterwards
 	}{
-		{"no answer lets the next probe go", func(l *Limiter, _ *fakeClock) { l.Observe(nil) }, true},
-		{"probe timeout lets the next probe go", func(_ *Limiter, clk *fakeClock) { clk.advance(probeTimeout) }, true},
-		{"one answer without limit headers", func(l *Limiter, _ *fakeClock) { l.Observe(http.Header{}) }, true},
-		{"answers without limit headers end learning", func(l *Limiter, _ *fakeClock) {
+		{"no answer lets the next probe go", func(l *Limiter, _ *clock.Fake) { l.Observe(nil) }, true},
+		{"probe timeout lets the next probe go", func(_ *Limiter, clk *clock.Fake) { clk.Advance(probeTimeout) }, true},
+		{"one answer without limit headers", func(l *Limiter, _ *clock.Fake) { l.Observe(http.Header{}) }, true},
+		{"answers without limit headers end learning", func(l *Limiter, _ *clock.Fake) {
 			for range headerlessProbes {
 				l.Observe(http.Header{"Content-Type": {"application/json"}})
 			}
 		}, false},
-		{"limit headers end learning", func(l *Limiter, _ *fakeClock) {
+		{"limit headers end learning", func(l *Limiter, _ *clock.Fake) {
 			l.Observe(rlHeaders("limit-tokens", "60000", "remaining-tokens", "60000"))
 		}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
-			l := NewLimiter(Limits{}, 0, clk.now)
+			l := NewLimiter(Limits{}, 0, clk)
 			if _, _, h, _ := l.admit(1); h != nil {
 				t.Fatal("probe held")
 			}
@@ -197,7 +193,7 @@ func TestLimiterProbeEnds(t *testing.T) {
 }
 
 func TestLimiterFixedLimitsNeedNoProbe(t *testing.T) {
-	l := NewLimiter(Limits{RPM: 60000, TPM: 1e9}, 0, newFakeClock().now)
+	l := NewLimiter(Limits{RPM: 60000, TPM: 1e9}, 0, newFakeClock())
 	for range 3 {
 		if _, _, h, _ := l.admit(1); h != nil {
 			t.Fatal("held although both limits are given")
@@ -221,7 +217,7 @@ func TestLimiterSeedsFromRemaining(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			l := NewLimiter(Limits{}, 0, newFakeClock().now)
+			l := NewLimiter(Limits{}, 0, newFakeClock())
 			l.Observe(tc.h)
 			if got := delays(t, l, len(tc.want), tc.tokens); !equalDurations(got, tc.want) {
 				t.Fatalf("delays = %v, want %v", got, tc.want)
@@ -246,8 +242,8 @@ func TestLimiterDrainsToRemaining(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			clk := newFakeClock()
-			l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
-			clk.advance(2 * time.Second) // fill the bucket: 3 requests
+			l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk)
+			clk.Advance(2 * time.Second) // fill the bucket: 3 requests
 			l.Observe(tc.h)
 			if got := delays(t, l, len(tc.want), 1); !equalDurations(got, tc.want) {
 				t.Fatalf("delays = %v, want %v", got, tc.want)
@@ -258,8 +254,8 @@ func TestLimiterDrainsToRemaining(t *testing.T) {
 
 func TestLimiterNeverRefillsAboveRemaining(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
-	clk.advance(2 * time.Second)
+	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk)
+	clk.Advance(2 * time.Second)
 	l.Observe(rlHeaders("remaining-requests", "1"))
 	l.Observe(rlHeaders("remaining-requests", "500")) // a later, higher answer adds nothing
 	if got, want := delays(t, l, 2, 1), ms(0, 100); !equalDurations(got, want) {
@@ -269,7 +265,7 @@ func TestLimiterNeverRefillsAboveRemaining(t *testing.T) {
 
 func TestLimiterResetAtAndRequestRate(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{}, 0, clk.now)
+	l := NewLimiter(Limits{}, 0, clk)
 	if !l.ResetAt().IsZero() {
 		t.Fatal("ResetAt before any answer is not zero")
 	}
@@ -278,7 +274,7 @@ func TestLimiterResetAtAndRequestRate(t *testing.T) {
 	}
 	l.Observe(rlHeaders("limit-requests", "600", "limit-tokens", "60000",
 		"reset-requests", "100ms", "reset-tokens", "2.5s"))
-	if got, want := l.ResetAt(), clk.t.Add(2500*time.Millisecond); !got.Equal(want) {
+	if got, want := l.ResetAt(), clk.Now().Add(2500*time.Millisecond); !got.Equal(want) {
 		t.Fatalf("ResetAt = %v, want %v", got, want)
 	}
 	l.reserve(200) // average charge 200 tokens: 1,000 tokens/s allows 5 requests/s
@@ -289,8 +285,8 @@ func TestLimiterResetAtAndRequestRate(t *testing.T) {
 
 func TestLimiterThrottled(t *testing.T) {
 	clk := newFakeClock()
-	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk.now)
-	clk.advance(2 * time.Second) // full bucket
+	l := NewLimiter(Limits{RPM: 600, TPM: 1e9}, 0, clk)
+	clk.Advance(2 * time.Second) // full bucket
 	h := http.Header{}
 	h.Set("Retry-After", "1")
 	l.Observe(h)
@@ -309,7 +305,7 @@ func TestLimiterThrottled(t *testing.T) {
 		t.Fatalf("RequestRate after a second 429 = %v, want 9 still", r)
 	}
 	// The cut is undone linearly: 10 % at throttleRecovery per second.
-	clk.advance(time.Duration(0.1 / throttleRecovery * float64(time.Second)))
+	clk.Advance(time.Duration(0.1 / throttleRecovery * float64(time.Second)))
 	l.reserve(1)
 	if r := l.RequestRate(); r != 10 {
 		t.Fatalf("RequestRate after recovery = %v, want 10", r)
@@ -317,7 +313,7 @@ func TestLimiterThrottled(t *testing.T) {
 }
 
 func TestLimiterLate(t *testing.T) {
-	due := newFakeClock().t
+	due := newFakeClock().Now()
 	tests := []struct {
 		woken time.Duration
 		want  bool

@@ -1,4 +1,4 @@
-package pipeline
+package request
 
 import (
 	"bytes"
@@ -62,56 +62,58 @@ func isBatchRecord(rec readers.Record) bool {
 // prepareBatch turns one Batch API input line into a request. The body is
 // sent as given; flags only fill in what the body lacks (the model, and
 // request parameters given on the command line).
-func (r *runner) prepareBatch(rec readers.Record, p pending) pending {
+func (r *Renderer) renderBatch(rec readers.Record, p *Request) {
 	get := func(k string) string { f, _ := rec.Lookup(k); return f.Value }
 	if m := strings.ToUpper(get("method")); m != "POST" {
-		return r.errorRow(p, "unsupported_method", fmt.Sprintf("%s: method %q is not supported: only POST", rec.Pos, get("method")))
+		p.fail("unsupported_method", fmt.Sprintf("%s: method %q is not supported: only POST", rec.Pos, get("method")))
+		return
 	}
 	switch u := get("url"); u {
 	case "/v1/chat/completions", "/chat/completions":
 	default:
-		return r.errorRow(p, "unsupported_url", fmt.Sprintf("%s: url %q is not supported: only /v1/chat/completions", rec.Pos, u))
+		p.fail("unsupported_url", fmt.Sprintf("%s: url %q is not supported: only /v1/chat/completions", rec.Pos, u))
+		return
 	}
 	body := []byte(get("body"))
 	var req batchRequest
 	if err := json.Unmarshal(body, &req); err != nil || !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
-		return r.errorRow(p, "bad_body", fmt.Sprintf("%s: body is not a JSON object", rec.Pos))
+		p.fail("bad_body", fmt.Sprintf("%s: body is not a JSON object", rec.Pos))
+		return
 	}
 	body, err := r.fillBody(body, &req)
 	if err != nil {
-		return r.errorRow(p, "bad_body", fmt.Sprintf("%s: %v", rec.Pos, err))
+		p.fail("bad_body", fmt.Sprintf("%s: %v", rec.Pos, err))
+		return
 	}
-	p.body, p.hash = body, hashBody(body)
-	p.model = r.modelFor(req.Model)
-	p.maxOut = p.model.maxOutput()
+	p.Body, p.Hash, p.Model = body, hashBody(body), req.Model
+	p.MaxOut, _ = r.cfg.Prices.MaxOutput(req.Model)
 	switch {
 	case req.MaxCompletionTokens != nil:
-		p.maxOut = *req.MaxCompletionTokens
+		p.MaxOut = *req.MaxCompletionTokens
 	case req.MaxTokens != nil:
-		p.maxOut = *req.MaxTokens
+		p.MaxOut = *req.MaxTokens
 	}
 	for _, m := range req.Messages {
 		p.msgs = append(p.msgs, budget.Message{Role: m.Role, Name: m.Name, Content: m.text()})
 	}
-	return p
 }
 
 // fillBody adds to body what it lacks and the job's flags give: the model,
 // and request parameters set explicitly. A body that lacks nothing is
 // returned unchanged, byte for byte.
-func (r *runner) fillBody(body []byte, req *batchRequest) ([]byte, error) {
+func (r *Renderer) fillBody(body []byte, req *batchRequest) ([]byte, error) {
 	add := map[string]any{}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(body, &fields); err != nil {
 		return nil, fmt.Errorf("body: %w", err)
 	}
 	if req.Model == "" {
-		req.Model = r.job.Model
-		add["model"] = r.job.Model
+		req.Model = r.cfg.Model
+		add["model"] = r.cfg.Model
 	}
-	pp := r.job.Params
+	pp := r.cfg.Params
 	if pp.MaxTokens != nil && req.MaxTokens == nil && req.MaxCompletionTokens == nil {
-		if usesMaxCompletionTokens(req.Model) {
+		if budget.IsReasoningModel(req.Model) {
 			add["max_completion_tokens"], req.MaxCompletionTokens = *pp.MaxTokens, pp.MaxTokens
 		} else {
 			add["max_tokens"], req.MaxTokens = *pp.MaxTokens, pp.MaxTokens

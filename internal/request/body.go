@@ -1,11 +1,12 @@
-package pipeline
+package request
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strings"
+
+	"github.com/batchprompt/batchprompt/budget"
 )
 
 // Params are the request parameters a job sets on every chat request. A nil
@@ -39,24 +40,6 @@ type chatBody struct {
 	Stop                []string      `json:"stop,omitempty"`
 }
 
-// usesMaxCompletionTokens reports whether model rejects max_tokens and needs
-// max_completion_tokens instead: OpenAI's reasoning models (o-series, gpt-5).
-// Other servers and older models only know max_tokens, so we keep max_tokens
-// wherever it is accepted.
-func usesMaxCompletionTokens(model string) bool {
-	m := strings.ToLower(model)
-	if i := strings.LastIndex(m, "/"); i >= 0 {
-		m = m[i+1:]
-	}
-	m = strings.TrimPrefix(m, "ft:")
-	for _, p := range []string{"o1", "o3", "o4", "gpt-5"} {
-		if m == p || strings.HasPrefix(m, p+"-") || strings.HasPrefix(m, p+".") {
-			return true
-		}
-	}
-	return false
-}
-
 // buildBody renders the JSON body of one chat request.
 func buildBody(model, system, user string, p Params) ([]byte, error) {
 	b := chatBody{Model: model, Temperature: p.Temperature, TopP: p.TopP, Seed: p.Seed, Stop: p.Stop}
@@ -65,7 +48,7 @@ func buildBody(model, system, user string, p Params) ([]byte, error) {
 	}
 	b.Messages = append(b.Messages, chatMessage{Role: "user", Content: user})
 	if p.MaxTokens != nil {
-		if usesMaxCompletionTokens(model) {
+		if budget.IsReasoningModel(model) {
 			b.MaxCompletionTokens = p.MaxTokens
 		} else {
 			b.MaxTokens = p.MaxTokens

@@ -1,4 +1,4 @@
-package pipeline
+package request
 
 import (
 	"context"
@@ -8,24 +8,25 @@ import (
 	"github.com/batchprompt/batchprompt/readers"
 )
 
-// detectBatch tells whether the input is in the Batch API's format: named
-// so by --input-format, or a JSONL file whose first line has custom_id,
-// method, url and body. The record read to find out is handed back first
+// DetectBatch tells whether the input is in the Batch API's format: named
+// so by format (--input-format), or a JSONL file (input is its path, "-"
+// for standard input) whose first line has custom_id, method, url and
+// body, unless the job is templated (a template or prompt column given). The record read to find out is handed back first
 // by the returned reader.
-func detectBatch(ctx context.Context, in readers.Reader, job Job) (readers.Reader, bool, error) {
-	switch job.InputFormat {
+func DetectBatch(ctx context.Context, in readers.Reader, input, format string, templated bool) (readers.Reader, bool, error) {
+	switch format {
 	case FormatOpenAIBatch:
 		return in, true, nil
 	case "":
 	default:
 		return in, false, nil
 	}
-	if job.Input != "-" {
-		if f, err := readers.DetectFormat(job.Input); err != nil || f != "jsonl" {
+	if input != "-" {
+		if f, err := readers.DetectFormat(input); err != nil || f != "jsonl" {
 			return in, false, nil
 		}
 	}
-	if job.Template != "" || job.PromptColumn != "" {
+	if templated {
 		return in, false, nil // the user said how to build prompts
 	}
 	rec, err := in.Next(ctx)

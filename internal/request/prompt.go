@@ -1,4 +1,4 @@
-package pipeline
+package request
 
 import (
 	"errors"
@@ -30,13 +30,41 @@ func NewPrompt(tmpl, column string) (*Prompt, error) {
 	case tmpl == "":
 		return nil, errors.New("no prompt: give --template, --template-file or --prompt-column")
 	}
-	// missingkey=error makes a column absent from a row a row error, where
-	// the default would silently send "<no value>" to the model.
-	t, err := template.New("prompt").Option("missingkey=error").Parse(tmpl)
+	p, err := newTemplate("prompt", tmpl)
 	if err != nil {
 		return nil, fmt.Errorf("template: %w", err)
 	}
+	return p, nil
+}
+
+// newTemplate parses a template over a row. A column absent from the row
+// is a row error whatever the syntax: missingkey=error covers {{.name}},
+// and our own index covers {{index . "name"}}, where the built-in index
+// would silently render an empty string and the row would be sent.
+func newTemplate(name, text string) (*Prompt, error) {
+	t, err := template.New(name).Option("missingkey=error").Funcs(template.FuncMap{"index": indexColumn}).Parse(text)
+	if err != nil {
+		return nil, err
+	}
 	return &Prompt{tmpl: t}, nil
+}
+
+// indexColumn is the template's index: a row's column by name, an error
+// when the row has no such column.
+func indexColumn(row any, keys ...any) (string, error) {
+	m, ok := row.(map[string]string)
+	if !ok || len(keys) != 1 {
+		return "", errors.New(`index takes the row and one column name: {{index . "first name"}}`)
+	}
+	name, ok := keys[0].(string)
+	if !ok {
+		return "", fmt.Errorf("index: column name %v is not a string", keys[0])
+	}
+	v, ok := m[name]
+	if !ok {
+		return "", fmt.Errorf("column %q is missing from this row", name)
+	}
+	return v, nil
 }
 
 // Render returns the prompt text for rec.
