@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -151,4 +152,20 @@ func paginate[T any](all []T, id func(T) string, after string, limit int) page[T
 		p.Data = []T{}
 	}
 	return p
+}
+
+// parallel calls fn(i) for every i in [0, n) from GOMAXPROCS goroutines
+// and returns when all calls have; each i is handled once, so fn may write
+// to the i-th element of a slice without a lock.
+func parallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				fn(i)
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -22,7 +22,7 @@ type batchSim struct {
 	c     *openai.Client
 }
 
-func newBatchSim(t *testing.T, bc BatchConfig) *batchSim {
+func newBatchSim(t testing.TB, bc BatchConfig) *batchSim {
 	t.Helper()
 	clock := newFakeClock()
 	s := New(Config{Now: clock.Now, Sleep: noSleep, Seed: 7, Batch: bc})
@@ -52,7 +52,7 @@ func batchInput(n int) string {
 }
 
 // submit uploads content and creates a chat batch for it.
-func (b *batchSim) submit(t *testing.T, content string, md map[string]any) openai.Batch {
+func (b *batchSim) submit(t testing.TB, content string, md map[string]any) openai.Batch {
 	t.Helper()
 	ctx := context.Background()
 	f, err := b.c.CreateFileBytes(ctx, openai.FileBytesRequest{Name: "in.jsonl", Bytes: []byte(content), Purpose: openai.PurposeBatch})
@@ -67,7 +67,7 @@ func (b *batchSim) submit(t *testing.T, content string, md map[string]any) opena
 	return resp.Batch
 }
 
-func (b *batchSim) get(t *testing.T, id string) openai.Batch {
+func (b *batchSim) get(t testing.TB, id string) openai.Batch {
 	t.Helper()
 	resp, err := b.c.RetrieveBatch(context.Background(), id)
 	if err != nil {

@@ -8,7 +8,8 @@ import (
 )
 
 // batchWork holds a batch's answers, generated in the background from the
-// moment it is in progress: one goroutine per batch, which ends by itself
+// moment it is in progress: one goroutine per batch (fanning out to
+// GOMAXPROCS while it answers), which ends by itself
 // after the last line, or early once the Server is released (Running.Close
 // releases it), answering the rest 500 without generating them. lines and
 // use are written only by that goroutine and read only after done is
@@ -65,17 +66,14 @@ func (s *Server) startWork(b *batch) *batchWork {
 	id, at := b.id, b.inProgressAt
 	go func() {
 		defer close(w.done)
-		stopped := false
-		for i := range b.lines {
-			if !stopped {
-				select {
-				case <-s.released:
-					stopped = true
-				default:
-				}
+		parallel(len(b.lines), func(i int) {
+			select {
+			case <-s.released:
+				w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, true)
+			default:
+				w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, false)
 			}
-			w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, stopped)
-		}
+		})
 	}()
 	return w
 }
@@ -102,13 +100,9 @@ func (s *Server) answerLine(batchID string, content []byte, l batchLine, at time
 		if e != nil {
 			break
 		}
-		prompt, limit, e := s.checkChat(req)
-		if e != nil {
-			break
-		}
-		resp := s.chatReply(req, prompt, limit, "chatcmpl-"+ids, at)
+		resp := s.chatReply(req, l.prompt, l.limit, "chatcmpl-"+ids, at)
 		out.Response.StatusCode, out.Response.Body = http.StatusOK, resp
-		use = lineUsage{http.StatusOK, prompt, resp.Usage.CompletionTokens, resp.Usage.CompletionTokensDetails.ReasoningTokens}
+		use = lineUsage{http.StatusOK, l.prompt, resp.Usage.CompletionTokens, resp.Usage.CompletionTokensDetails.ReasoningTokens}
 	}
 	return marshalLine(out), use
 }

@@ -21,6 +21,8 @@ type batchLine struct {
 	number     int    // 1-based line number in the input file
 	start, end int    // the line's bytes in the input content
 	hash       string // the body's canonical hash ("" when the body is invalid)
+	prompt     int64  // prompt tokens, when answerable
+	limit      int64  // output cap, when answerable
 	outcome    lineOutcome
 	err        *apiError // the answer when outcome is lineInvalid
 }
@@ -59,9 +61,11 @@ type parsedInput struct {
 // the chat endpoint would refuse (bad parameters, context too long) is not
 // a validation error: that line is answered 400 when it runs. It counts
 // prompt tokens with the synchronous endpoint's formula, so its cost is
-// that of tokenizing every line (tens of microseconds each).
+// that of tokenizing every line (tens of microseconds each), spread over
+// GOMAXPROCS goroutines.
 func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) parsedInput {
 	var p parsedInput
+	var bodies []json.RawMessage
 	seen := make(map[string]int)
 	addErr := func(number int, code, param, msg string) {
 		if len(p.errs) < maxBatchErrors {
@@ -123,7 +127,8 @@ func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) 
 			addErr(number, "mismatched_model", "body.model", fmt.Sprintf("The model '%s' does not match the model '%s' of "+
 				"the file's other requests: a batch input file must use one model.", model, p.model))
 		}
-		p.lines = append(p.lines, s.checkBatchLine(*in.CustomID, number, lineStart, end, in.Body, &p.tokens))
+		p.lines = append(p.lines, batchLine{customID: *in.CustomID, number: number, start: lineStart, end: end})
+		bodies = append(bodies, in.Body)
 	}
 	switch {
 	case number == 0 || (len(p.lines) == 0 && len(p.errs) == 0):
@@ -132,24 +137,27 @@ func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) 
 		p.errs = append(p.errs, batchError{Code: "too_many_requests", Message: fmt.Sprintf(
 			"The batch input file has %d requests; the maximum is %d.", len(p.lines), maxLines)})
 	}
+	if len(p.errs) > 0 {
+		return p // the batch fails: no need to count its tokens
+	}
+	parallel(len(p.lines), func(i int) { s.checkBatchLine(&p.lines[i], bodies[i]) })
+	for _, l := range p.lines {
+		p.tokens += l.prompt
+	}
 	return p
 }
 
-// checkBatchLine decides whether body can be answered and adds its prompt
-// tokens to *tokens when it can.
-func (s *Server) checkBatchLine(customID string, number, start, end int, body []byte, tokens *int64) batchLine {
-	l := batchLine{customID: customID, number: number, start: start, end: end}
+// checkBatchLine decides whether body can be answered and records its
+// prompt tokens and output cap in l when it can.
+func (s *Server) checkBatchLine(l *batchLine, body []byte) {
 	req, e := parseChat(body, "")
 	if e == nil {
-		var prompt int64
-		prompt, _, e = s.checkChat(req)
 		l.hash = req.hash
-		*tokens += prompt
+		l.prompt, l.limit, e = s.checkChat(req)
 	}
 	if e != nil {
 		l.outcome, l.err = lineInvalid, e
 	}
-	return l
 }
 
 // isJSONObject reports whether raw is a JSON object (it is already known
