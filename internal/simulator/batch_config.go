@@ -62,6 +62,15 @@ type BatchConfig struct {
 	// validation ends.
 	EnqueuedTokens int64
 
+	// UploadLag and ContentErr502 reproduce two glitches reported of the
+	// real API: for UploadLag after an upload, creating a batch from the
+	// file answers 404 as if it did not exist yet; and a share
+	// ContentErr502, in [0, 1], of file content downloads answers 502 with
+	// an HTML body (drawn from the file id, the download's number and
+	// [Config.Seed], so a retry can succeed).
+	UploadLag     time.Duration
+	ContentErr502 float64
+
 	// MaxFileBytes bounds an uploaded file (default 200 MB, the Batch
 	// API's limit); MaxLines bounds the requests of one batch input file
 	// (default 50,000).

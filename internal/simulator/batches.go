@@ -58,7 +58,7 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) {
 	f, ok := a.file(req.InputFileID)
 	a.mu.Unlock()
 	switch {
-	case !ok:
+	case !ok || s.cfg.Now().Before(f.created.Add(cfg.UploadLag)):
 		s.writeError(w, limitState{}, "", errNoFile(req.InputFileID))
 		return
 	case f.purpose != "batch":

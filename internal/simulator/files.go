@@ -15,9 +15,10 @@ import (
 // modified after creation, so a batch may keep reading it after a delete.
 type storedFile struct {
 	id, filename, purpose string
-	createdAt             int64
+	created               time.Time
 	content               []byte
 	deleted               bool
+	downloads             int64 // content requests so far, for the 502 draw
 }
 
 // fileObject is OpenAI's file object, explicit nulls included.
@@ -34,7 +35,7 @@ type fileObject struct {
 }
 
 func (f *storedFile) object() fileObject {
-	return fileObject{ID: f.id, Object: "file", Bytes: int64(len(f.content)), CreatedAt: f.createdAt,
+	return fileObject{ID: f.id, Object: "file", Bytes: int64(len(f.content)), CreatedAt: f.created.Unix(),
 		Filename: f.filename, Purpose: f.purpose, Status: "processed"}
 }
 
@@ -121,7 +122,7 @@ func (a *batchAPI) addFile(seed int64, filename, purpose string, now time.Time, 
 	a.init()
 	a.nextFile++
 	f := &storedFile{id: "file-" + simID(seed, "file", a.nextFile), filename: filename, purpose: purpose,
-		createdAt: now.Unix(), content: content}
+		created: now, content: content}
 	a.files[f.id] = f
 	a.fileList = append(a.fileList, f)
 	return f
@@ -173,10 +174,19 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, id string, co
 		f.deleted = true
 		a.stats.FilesDeleted++
 	}
+	glitch := false
+	if ok && content && s.cfg.Batch.ContentErr502 > 0 {
+		f.downloads++
+		glitch = unitDraw(f.id, "content502|"+strconv.FormatInt(f.downloads, 10)+"|"+strconv.FormatInt(s.cfg.Seed, 10)) < s.cfg.Batch.ContentErr502
+	}
 	a.mu.Unlock()
 	switch {
 	case !ok:
 		s.writeError(w, limitState{}, "", errNoFile(id))
+	case glitch && r.Method == http.MethodGet:
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		_, _ = io.WriteString(w, badGatewayHTML)
 	case content && r.Method == http.MethodGet:
 		h := w.Header()
 		h.Set("Content-Type", "application/octet-stream")

@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	openai "github.com/sashabaranov/go-openai"
 )
@@ -122,5 +123,33 @@ func TestFileUploadRefusals(t *testing.T) {
 	}
 	if st := s.BatchStats(); st.FilesCreated != 1 {
 		t.Fatalf("FilesCreated = %d, want only the accepted upload", st.FilesCreated)
+	}
+}
+
+// TestFileGlitches: a file is "not found" by batch creation for UploadLag
+// after its upload, and ContentErr502 of downloads answer an HTML 502 that
+// a retry gets past.
+func TestFileGlitches(t *testing.T) {
+	sim := newBatchSim(t, BatchConfig{UploadLag: 2 * time.Second, ContentErr502: 0.5})
+	ctx := context.Background()
+	f, err := sim.c.CreateFileBytes(ctx, openai.FileBytesRequest{Name: "in.jsonl", Bytes: []byte(batchInput(2)), Purpose: openai.PurposeBatch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := openai.CreateBatchRequest{InputFileID: f.ID, Endpoint: openai.BatchEndpointChatCompletions}
+	var apiErr *openai.APIError
+	if _, err := sim.c.CreateBatch(ctx, req); !errors.As(err, &apiErr) || apiErr.HTTPStatusCode != http.StatusNotFound {
+		t.Fatalf("create right after upload: %v, want 404", err)
+	}
+	sim.clock.Advance(2 * time.Second)
+	if _, err := sim.c.CreateBatch(ctx, req); err != nil {
+		t.Fatalf("create after the lag: %v", err)
+	}
+	statuses := map[int]int{}
+	for range 20 {
+		statuses[httptestGetStatus(sim.s, "/v1/files/"+f.ID+"/content")]++
+	}
+	if statuses[http.StatusBadGateway] == 0 || statuses[http.StatusOK] == 0 || len(statuses) != 2 {
+		t.Fatalf("20 downloads answered %v, want a mix of 200 and 502", statuses)
 	}
 }
