@@ -98,8 +98,9 @@ func (p *Packer) Add(r Row) (*Request, error) {
 		done = p.Flush()
 	}
 	if p.cur.Rows == nil {
-		// A fresh slice per request: the returned one belongs to the caller.
-		p.cur.Rows = make([]Row, 0, min(p.lim.MaxInputs, 64))
+		// A fresh slice per request, since the returned one belongs to the
+		// caller, sized once (about 100 KB at 2048 inputs) rather than grown.
+		p.cur.Rows = make([]Row, 0, p.lim.MaxInputs)
 	}
 	p.cur.Rows = append(p.cur.Rows, r)
 	p.cur.Tokens += r.Tokens
