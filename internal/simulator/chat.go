@@ -27,6 +27,7 @@ type exchange struct {
 	hash    string
 	attempt int64
 	reqID   string
+	charge  int64 // what the TPM bucket took; 0 until admitted
 }
 
 // serveChat answers one chat completion: authentication, quota,
@@ -91,8 +92,10 @@ func (x *exchange) chat(req *chatRequest) {
 			"messages", "context_length_exceeded"), func(st *Stats) { st.Invalid++ })
 		return
 	}
-	ref, st := s.lim.admit(x.at, s.tpmCharge(req, prompt, limit))
+	x.charge = s.tpmCharge(req, prompt, limit)
+	ref, st := s.lim.admit(x.at, x.charge)
 	if ref != nil {
+		x.charge = 0 // refused: nothing was taken
 		e := ref.toAPIError(req.model, x.w.Header())
 		x.fail(st, e, func(st *Stats) { st.RateLimited++ })
 		return
@@ -210,7 +213,7 @@ func (x *exchange) count(inc func(*Stats)) {
 }
 
 func (x *exchange) log(status int, k faultKind, prompt, completion int64) {
-	x.s.logRequest(x.at, x.hash, x.attempt, status, k, x.body, prompt, completion)
+	x.s.logRequest(x.at, x.hash, x.attempt, status, k, x.body, prompt, completion, x.charge)
 }
 
 // attemptKey shortens a hex hash to 16 bytes for the attempt map, which

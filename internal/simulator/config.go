@@ -82,8 +82,10 @@ type Config struct {
 
 	// RequestLog, if set, receives one JSON line per request received:
 	// {"t","hash","attempt","status","fault","body","prompt_tokens",
-	// "completion_tokens"}. Lines are written whole under a mutex, so any
-	// io.Writer is safe. Write errors are ignored.
+	// "completion_tokens","tpm_charge"}, tpm_charge being what the request
+	// took from the TPM bucket under TPMCharge (0 if refused). Lines are
+	// written whole under a mutex, so any io.Writer is safe. Write errors
+	// are ignored.
 	RequestLog io.Writer
 
 	// Now is the clock for rate-limit buckets and "created" (default

@@ -1,9 +1,11 @@
 package simulator
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,5 +172,31 @@ func TestForeignLoadAboveLimit(t *testing.T) {
 	clk.Advance(200 * time.Millisecond)
 	if w := post(t, s, chatPath, simpleBody("x", "")); w.Code != 200 {
 		t.Errorf("after the other user stopped: status %d", w.Code)
+	}
+}
+
+// TestRequestLogCharge checks that the request log carries what each
+// request took from the TPM bucket, so a benchmark can measure the server's
+// own count, and 0 for a refused request.
+func TestRequestLogCharge(t *testing.T) {
+	var log bytes.Buffer
+	s := New(Config{Sleep: noSleep, Now: newFakeClock().Now, RPM: 1, TPM: 1_000_000, RequestLog: &log})
+	w := post(t, s, chatPath, simpleBody(cjkText, `"max_tokens":100`))
+	_, tok := remaining(t, w)
+	if w = post(t, s, chatPath, simpleBody(cjkText, `"max_tokens":100`)); w.Code != 429 {
+		t.Fatalf("second request at 1 RPM: status %d", w.Code)
+	}
+	var charges []int64
+	for _, line := range strings.Split(strings.TrimSpace(log.String()), "\n") {
+		var l struct {
+			Charge *int64 `json:"tpm_charge"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil || l.Charge == nil {
+			t.Fatalf("log line %q: %v, tpm_charge missing", line, err)
+		}
+		charges = append(charges, *l.Charge)
+	}
+	if len(charges) != 2 || charges[0] != 1_000_000-tok || charges[1] != 0 {
+		t.Errorf("logged charges %v, want [%d 0]", charges, 1_000_000-tok)
 	}
 }
