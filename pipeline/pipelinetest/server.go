@@ -58,7 +58,7 @@ type Faults struct {
 // Stats counts what a [Server] received since it started. Every request
 // counts in Requests and in at most one other counter.
 type Stats struct {
-	Requests     int64 // every chat completion request received
+	Requests     int64 // every chat completion or embeddings request received
 	OK           int64 // complete 200 answers
 	RateLimited  int64 // 429 answers
 	ServerErrors int64 // injected 500, 502 and 503 answers
