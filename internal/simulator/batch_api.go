@@ -80,7 +80,7 @@ func (s *Server) serveBatchAPI(w http.ResponseWriter, r *http.Request, path stri
 		s.retrieveBatch(w, r, parts[1])
 	case parts[0] == "batches" && len(parts) == 3 && parts[2] == "cancel" && method == http.MethodPost:
 		s.cancelBatch(w, r, parts[1])
-	case len(parts) == 1 || (len(parts) == 2 && parts[0] == "batches") || (len(parts) == 3 && parts[2] == "cancel"):
+	case len(parts) == 1 || (parts[0] == "batches" && (len(parts) == 2 || (len(parts) == 3 && parts[2] == "cancel"))):
 		s.writeError(w, limitState{}, "", errMethod(method, r.URL.Path))
 	default:
 		s.writeError(w, limitState{}, "", errNotFound(method, r.URL.Path))

@@ -38,7 +38,7 @@ type batch struct {
 	failedAt, expiredAt, cancellingAt, cancelledAt, expiresAt time.Time
 	done                                                      int // lines answered, once terminal
 
-	work                      *batchWork // answers, generated from in_progress on
+	work                      *batchWork // answers, generated from creation on
 	materialised              bool       // output and error files exist
 	outputFileID, errorFileID string
 	usage                     batchUsage
@@ -134,6 +134,7 @@ func (s *Server) step(b *batch, cfg BatchConfig, now time.Time) <-chan struct{} 
 			}
 			if lim := cfg.EnqueuedTokens; lim > 0 && s.enqueued(b, t)+b.tokens > lim {
 				b.status, b.failedAt = statusFailed, t
+				b.work.halt.Store(true) // its answers will never be read
 				b.errs = []batchError{{Code: "token_limit_exceeded", Message: fmt.Sprintf("Enqueued token limit reached for %s "+
 					"in organization org-sim. Limit: %d enqueued tokens. Please try again once some in_progress batches "+
 					"have been completed.", b.model, lim)}}
@@ -143,7 +144,6 @@ func (s *Server) step(b *batch, cfg BatchConfig, now time.Time) <-chan struct{} 
 			if b.fate == FateExpire { // expires when it would have finished, so tests need not wait a day
 				b.expiresAt = t.Add(cfg.RunFor)
 			}
-			b.work = s.startWork(b)
 		case statusInProgress:
 			end := b.expiresAt
 			if b.fate == FateComplete {

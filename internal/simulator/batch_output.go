@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"sync/atomic"
 	"time"
 )
 
@@ -11,11 +12,12 @@ import (
 // moment it is in progress: one goroutine per batch (fanning out to
 // GOMAXPROCS while it answers), which ends by itself
 // after the last line, or early once the Server is released (Running.Close
-// releases it), answering the rest 500 without generating them. lines and
-// use are written only by that goroutine and read only after done is
-// closed.
+// releases it) or halt is set (the batch failed or was cancelled before it
+// ran), answering the rest 500 without generating them. lines and use are
+// written only by that goroutine and read only after done is closed.
 type batchWork struct {
 	done  chan struct{}
+	halt  atomic.Bool
 	lines [][]byte    // per execution position: the output or error file line
 	use   []lineUsage // per execution position
 }
@@ -59,20 +61,21 @@ type lineError struct {
 	Message string `json:"message"`
 }
 
-// startWork starts generating b's answers; b.lines and b.content never
-// change, so the goroutine reads them without a lock.
-func (s *Server) startWork(b *batch) *batchWork {
+// startWork starts generating b's answers, created at; b.lines and
+// b.content never change, so the goroutine reads them without a lock.
+func (s *Server) startWork(b *batch, at time.Time) *batchWork {
 	w := &batchWork{done: make(chan struct{}), lines: make([][]byte, len(b.lines)), use: make([]lineUsage, len(b.lines))}
-	id, at := b.id, b.inProgressAt
+	id := b.id
 	go func() {
 		defer close(w.done)
 		parallel(len(b.lines), func(i int) {
+			stop := w.halt.Load()
 			select {
 			case <-s.released:
-				w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, true)
+				stop = true
 			default:
-				w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, false)
 			}
+			w.lines[i], w.use[i] = s.answerLine(id, b.content, b.lines[i], at, stop)
 		})
 	}()
 	return w

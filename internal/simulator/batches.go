@@ -103,6 +103,9 @@ func (s *Server) newBatch(cfg BatchConfig, p parsedInput, f *storedFile, endpoin
 			}
 		}
 		rng(b.id, "shuffle|"+seed).Shuffle(len(b.lines), func(i, j int) { b.lines[i], b.lines[j] = b.lines[j], b.lines[i] })
+		// Answering starts now, not when the batch is in progress, so the
+		// work overlaps validation and a late first poll waits less.
+		b.work = s.startWork(b, now.Add(cfg.ValidateFor))
 	}
 	a.batches = append(a.batches, b)
 	a.byID[b.id] = b
@@ -168,7 +171,11 @@ func (s *Server) cancelBatch(w http.ResponseWriter, r *http.Request, id string) 
 			return
 		}
 		switch b.status {
-		case statusValidating, statusInProgress:
+		case statusValidating:
+			b.status, b.cancellingAt = statusCancelling, now
+			b.work.halt.Store(true) // nothing will have run
+			s.batch.stats.BatchesCancelled++
+		case statusInProgress:
 			b.status, b.cancellingAt = statusCancelling, now
 			s.batch.stats.BatchesCancelled++
 		case statusCancelling, statusCancelled:

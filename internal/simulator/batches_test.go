@@ -154,9 +154,8 @@ func TestBatchList(t *testing.T) {
 // nothing is billed for them.
 func TestBatchStopsAnsweringOnRelease(t *testing.T) {
 	sim := newBatchSim(t, BatchConfig{})
-	b := sim.submit(t, batchInput(30), nil)
-	sim.s.Release()
-	b = sim.get(t, b.ID)
+	sim.s.Release() // before the batch exists, so no line can have been answered yet
+	b := sim.get(t, sim.submit(t, batchInput(30), nil).ID)
 	errs := sim.download(t, b.ErrorFileID)
 	if b.OutputFileID != nil || len(errs) != 30 || errorCodes(errs)["status 500"] != 30 || b.RequestCounts.Failed != 30 {
 		t.Fatalf("after release: output %v, error codes %v; want every line 500", b.OutputFileID, errorCodes(errs))

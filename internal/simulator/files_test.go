@@ -153,3 +153,30 @@ func TestFileGlitches(t *testing.T) {
 		t.Fatalf("20 downloads answered %v, want a mix of 200 and 502", statuses)
 	}
 }
+
+func TestBatchAPIRoutes(t *testing.T) {
+	s := New(Config{})
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodGet, "/v1/files", 200},
+		{http.MethodGet, "/files", 200},
+		{http.MethodGet, "/v1/batches/", 200},
+		{http.MethodPut, "/v1/files", 405},
+		{http.MethodDelete, "/v1/batches", 405},
+		{http.MethodPost, "/v1/batches/batch_x", 405},
+		{http.MethodGet, "/v1/batches/batch_x/cancel", 405},
+		{http.MethodGet, "/v1/batches/batch_x", 404},
+		{http.MethodGet, "/v1/files/file-x/cancel", 404},
+		{http.MethodGet, "/v1/files/file-x/content", 404},
+		{http.MethodGet, "/v1/batches/batch_x/cancel/more", 404},
+	}
+	for _, tc := range tests {
+		w := httptest.NewRecorder()
+		s.ServeHTTP(w, httptest.NewRequest(tc.method, tc.path, nil))
+		if w.Code != tc.status {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, w.Code, tc.status)
+		}
+	}
+}
