@@ -69,26 +69,6 @@ func BenchmarkCommitBatch500x1KB(b *testing.B) {
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "rows/s")
 }
 
-// BenchmarkDone1M measures one resume scan over 1,000,000 stored rows of
-// 1 KB outputs (the outputs are not read: Done uses a covering index).
-func BenchmarkDone1M(b *testing.B) {
-	const n = 1_000_000
-	ctx := context.Background()
-	db := openTemp(b)
-	took := fill(b, db, n, strings.Repeat("x", 1024))
-	b.Logf("filled %d rows in %v (%.0f rows/s)", n, took, n/took.Seconds())
-	scans := 0
-	for b.Loop() {
-		count := 0
-		must(b, db.Done(ctx, func(k, h string, st Status) error { count++; return nil }))
-		if count != n {
-			b.Fatalf("Done yielded %d rows, want %d", count, n)
-		}
-		scans++
-	}
-	b.ReportMetric(float64(scans*n)/b.Elapsed().Seconds(), "rows/s")
-}
-
 // BenchmarkRows100K measures the ordered export of 100,000 rows of 1 KB outputs.
 func BenchmarkRows100K(b *testing.B) {
 	const n = 100_000

@@ -10,14 +10,17 @@ import (
 	"strconv"
 )
 
-// upsertSQL replaces every column but the key: a committed row is the row's
-// latest result, whatever came before.
-const upsertSQL = `
+// insertSQL writes one row; rowArgs gives its arguments in order.
+const insertSQL = `
 INSERT INTO rows (
 	key, run, seq, updated, request_hash, status, id, kept, output, finish_reason, model,
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-	latency_ms, attempts, error, error_kind, http_status, response_body, position, request_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+	latency_ms, attempts, error, error_kind, http_status, response_body, position_file, position, request_id
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// upsertSQL replaces every column but the key: a committed row is the row's
+// latest result, whatever came before.
+const upsertSQL = insertSQL + `
 ON CONFLICT(key) DO UPDATE SET
 	run = excluded.run, seq = excluded.seq, updated = excluded.updated,
 	request_hash = excluded.request_hash, status = excluded.status, id = excluded.id,
@@ -27,8 +30,20 @@ ON CONFLICT(key) DO UPDATE SET
 	reasoning_tokens = excluded.reasoning_tokens, cost_usd = excluded.cost_usd,
 	latency_ms = excluded.latency_ms, attempts = excluded.attempts, error = excluded.error,
 	error_kind = excluded.error_kind, http_status = excluded.http_status,
-	response_body = excluded.response_body, position = excluded.position,
-	request_id = excluded.request_id`
+	response_body = excluded.response_body, position_file = excluded.position_file,
+	position = excluded.position, request_id = excluded.request_id`
+
+// rowArgs lists insertSQL's arguments for r, with its kept columns and
+// position already encoded (see encodeKept and namer.position).
+func rowArgs(r *Row, run, updated int64, kept, posFile, pos any) []any {
+	return []any{
+		r.Key, run, r.Seq, updated, encodeHash(r.RequestHash), int64(r.Status), encodeID(r.Key, r.ID), kept,
+		r.Output, r.FinishReason, r.Model,
+		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.ReasoningTokens, nullFloat(r.CostUSD),
+		r.LatencyMS, int64(r.Attempts), r.Error, r.ErrorKind, int64(r.HTTPStatus),
+		nullBytes(r.ResponseBody), posFile, pos, r.RequestID,
+	}
+}
 
 // ErrNotCommitted is returned (wrapped) by Touch for a key that has no stored row.
 var ErrNotCommitted = errors.New("row not committed")
@@ -64,6 +79,7 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 			return fmt.Errorf("prepare upsert: %w", err)
 		}
 		defer stmt.Close()
+		names := newNamer(tx)
 		var spent int64
 		for i := range rows {
 			r := &rows[i]
@@ -74,14 +90,12 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 			if err != nil {
 				return fmt.Errorf("row %q: encode kept columns: %w", r.Key, err)
 			}
+			posFile, pos, err := names.position(ctx, r.Position)
+			if err != nil {
+				return fmt.Errorf("row %q: %w", r.Key, err)
+			}
 			updated++
-			if _, err := stmt.ExecContext(ctx,
-				r.Key, run, r.Seq, updated, r.RequestHash, int64(r.Status), r.ID, kept,
-				r.Output, r.FinishReason, r.Model,
-				r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.ReasoningTokens, nullFloat(r.CostUSD),
-				r.LatencyMS, int64(r.Attempts), r.Error, r.ErrorKind, int64(r.HTTPStatus),
-				nullBytes(r.ResponseBody), r.Position, r.RequestID,
-			); err != nil {
+			if _, err := stmt.ExecContext(ctx, rowArgs(r, run, updated, kept, posFile, pos)...); err != nil {
 				return fmt.Errorf("row %q (%s): upsert: %w", r.Key, r.Position, err)
 			}
 		}

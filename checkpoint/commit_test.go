@@ -22,11 +22,33 @@ func TestCommitRoundTrip(t *testing.T) {
 	unicode := okRow("ключ#1", 7)
 	unicode.Output = "line1\nline2\x00 tab\t \"quoted\" 🙂"
 
+	// Hashes, ids and positions have a compact stored form when they have
+	// the shape a run gives them; every other shape must read back as is.
+	shaped := func(key, hash, id, pos string) Row {
+		r := okRow(key, 8)
+		r.RequestHash, r.ID, r.Position = hash, id, pos
+		return r
+	}
 	tests := []struct {
 		name string
 		row  Row
 	}{
 		{"all fields", full},
+		{"hex hash, id inside key, file:line", shaped("id:42", "00ff10", "42", "dir/in.csv:12")},
+		{"uppercase hash", shaped("u", "00FF10", "u", "in.csv:1")},
+		{"odd-length hash", shaped("o", "abc", "o", "in.csv:1")},
+		{"empty hash and id", shaped("e", "", "", "in.csv:1")},
+		{"id equal to key", shaped("same", "ab", "same", "in.csv:0")},
+		{"id not in key", shaped("k1", "ab", "other", "in.csv:1")},
+		{"id longer than key", shaped("k2", "ab", "xk2", "in.csv:1")},
+		{"position without line", shaped("p1", "ab", "p1", "in.csv:")},
+		{"position without colon", shaped("p2", "ab", "p2", "stdin")},
+		{"position with leading zero", shaped("p3", "ab", "p3", "in.csv:007")},
+		{"position with sign", shaped("p4", "ab", "p4", "in.csv:-3")},
+		{"position beyond int64", shaped("p5", "ab", "p5", "in.csv:99999999999999999999")},
+		{"empty position", shaped("p6", "ab", "p6", "")},
+		{"windows path", shaped("p7", "ab", "p7", `C:\in:put.csv:5`)},
+		{"position is only a line", shaped("p8", "ab", "p8", ":5")},
 		{"failed without response", failed},
 		{"empty kept stays empty", emptyKept},
 		{"nil cost and kept stay nil", nilCost},
@@ -36,7 +58,7 @@ func TestCommitRoundTrip(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			must(t, db.Commit(ctx, []Row{tc.row}))
-			got, ok, err := db.Get(ctx, tc.row.Key)
+			got, ok, err := getRow(ctx, db, tc.row.Key)
 			if err != nil || !ok {
 				t.Fatalf("Get = %v %v", ok, err)
 			}
@@ -45,7 +67,7 @@ func TestCommitRoundTrip(t *testing.T) {
 			}
 		})
 	}
-	if _, ok, err := db.Get(ctx, "nobody"); ok || err != nil {
+	if _, ok, err := getRow(ctx, db, "nobody"); ok || err != nil {
 		t.Errorf("Get(nobody) = %v %v", ok, err)
 	}
 }
@@ -57,7 +79,7 @@ func TestCommitUpsert(t *testing.T) {
 	must(t, db.Commit(ctx, []Row{first}))
 	second := okRow("a", 0)
 	must(t, db.Commit(ctx, []Row{second}))
-	got, _, err := db.Get(ctx, "a")
+	got, _, err := getRow(ctx, db, "a")
 	must(t, err)
 	if !reflect.DeepEqual(got, second) {
 		t.Errorf("after upsert got %+v, want %+v", got, second)
@@ -67,7 +89,7 @@ func TestCommitUpsert(t *testing.T) {
 	x1, x2 := okRow("x", 1), okRow("x", 2)
 	x2.Output = "second"
 	must(t, db.Commit(ctx, []Row{x1, x2}))
-	got, _, err = db.Get(ctx, "x")
+	got, _, err = getRow(ctx, db, "x")
 	must(t, err)
 	if got.Output != "second" || got.Seq != 2 {
 		t.Errorf("duplicate in batch: got %q seq %d", got.Output, got.Seq)
@@ -121,7 +143,7 @@ func TestTouch(t *testing.T) {
 	if got := join(collect(t, db)); got != "c,a" {
 		t.Errorf("Rows after Touch = %s, want c,a", got)
 	}
-	a, _, err := db.Get(ctx, "a")
+	a, _, err := getRow(ctx, db, "a")
 	must(t, err)
 	want := okRow("a", 0) // Position too is as first committed
 	want.Seq = 1

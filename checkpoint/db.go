@@ -96,7 +96,7 @@ func dsn(abs string, readOnly bool) string {
 }
 
 // init checks the file is an SQLite database, switches it to WAL and
-// creates or checks the schema.
+// creates, migrates (then vacuums) or checks the schema.
 func (db *DB) init(ctx context.Context) error {
 	var v int
 	// The first read of the header is where a non-SQLite file is detected.
@@ -110,7 +110,17 @@ func (db *DB) init(ctx context.Context) error {
 	if !strings.EqualFold(mode, "wal") {
 		return fmt.Errorf("checkpoint %s: enable WAL: journal mode is %q", db.path, mode)
 	}
-	return migrate(ctx, db.w, db.path)
+	if err := migrate(ctx, db.w, db.path); err != nil {
+		return err
+	}
+	if v > 0 && v < schemaVersion {
+		// A migration leaves the old tables' pages free inside the file;
+		// hand them back once, or the migrated file would be larger than
+		// before. A failure here loses nothing (the data is committed), so
+		// it does not fail Open: the free pages are reused by later rows.
+		db.w.ExecContext(ctx, "VACUUM") //nolint:errcheck // see above
+	}
+	return nil
 }
 
 // Close closes the database. Committed data is already durable; Close only

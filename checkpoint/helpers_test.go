@@ -55,3 +55,18 @@ func doneMap(t testing.TB, db *DB) map[string]string {
 }
 
 func join(s []string) string { return strings.Join(s, ",") }
+
+// getRow reads the stored row with key, of any run or position, as Rows
+// would yield it; ok is false when there is none.
+func getRow(ctx context.Context, db *DB, key string) (Row, bool, error) {
+	rows, err := db.r.QueryContext(ctx, "SELECT "+rowColumns+" FROM rows AS r"+rowsFrom+" WHERE r.key = ?", key)
+	if err != nil {
+		return Row{}, false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return Row{}, false, rows.Err()
+	}
+	r, err := scanRow(rows)
+	return r, err == nil, err
+}

@@ -47,6 +47,7 @@ func TestOpenMigratesV1(t *testing.T) {
 	}
 	got.SchemaVersion, want.SchemaVersion = 0, 0
 	compareDump(t, got, want)
+	checkSchemaV2(t, db)
 
 	// Resume: a new run, the detached row comes back, a new row is answered.
 	ctx := context.Background()
@@ -75,6 +76,46 @@ func TestOpenMigratesV1(t *testing.T) {
 	if tot.Rows != want.Totals.Rows+2 || tot.OK != want.Totals.OK+2 {
 		t.Errorf("Totals after resume = %+v, want two more OK rows than %+v", tot, want.Totals)
 	}
+}
+
+// checkSchemaV2 checks the migration replaced the tables and indexes: the
+// rows_done index that served only DB.Done is gone, the old table's pages
+// were handed back, and a fresh database has exactly the same schema.
+func checkSchemaV2(t *testing.T, db *DB) {
+	t.Helper()
+	got := schemaOf(t, db)
+	if _, ok := got["rows_done"]; ok {
+		t.Error("rows_done is still there after the migration")
+	}
+	if want := schemaOf(t, openTemp(t)); !reflect.DeepEqual(got, want) {
+		t.Errorf("migrated schema differs from a new database's:\n got %v\nwant %v", got, want)
+	}
+	var free int
+	must(t, db.w.QueryRow("PRAGMA freelist_count").Scan(&free))
+	if free != 0 {
+		t.Errorf("%d free pages after the migration: the file was not vacuumed", free)
+	}
+}
+
+// schemaOf returns every table's and index's name with the columns they
+// cover, as SQLite reports them.
+func schemaOf(t *testing.T, db *DB) map[string]string {
+	t.Helper()
+	rows, err := db.r.Query(`SELECT s.name, group_concat(coalesce(c.name, ''), ',')
+FROM sqlite_schema AS s, pragma_table_xinfo(s.name) AS c WHERE s.type = 'table' GROUP BY s.name
+UNION ALL
+SELECT s.name, group_concat(coalesce(c.name, ''), ',')
+FROM sqlite_schema AS s, pragma_index_xinfo(s.name) AS c WHERE s.type = 'index' GROUP BY s.name`)
+	must(t, err)
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, cols string
+		must(t, rows.Scan(&name, &cols))
+		out[name] = cols
+	}
+	must(t, rows.Err())
+	return out
 }
 
 // compareDump reports each part of got that differs from want.

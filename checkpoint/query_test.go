@@ -52,20 +52,20 @@ func TestRowsOrder(t *testing.T) {
 	must(t, err)
 	hidden := okRow("hidden", -1)
 	must(t, db.Commit(ctx, []Row{okRow("c", 10), okRow("a", 2), hidden, okRow("b", 5)}))
-	must(t, db.Commit(ctx, []Row{okRow("z", 5), okRow("first", 0)})) // tie on seq 5: key order
+	must(t, db.Commit(ctx, []Row{okRow("z", 5), okRow("first", 0)})) // ties on seq 0 and 5
 
 	// Rows stay placed across runs until moved or detached; a tie on seq
-	// is broken by key.
-	if got, want := join(collect(t, db)), "first,old,a,b,z,c"; got != want {
+	// is broken by which key was stored first.
+	if got, want := join(collect(t, db)), "old,first,a,b,z,c"; got != want {
 		t.Errorf("Rows = %s, want %s", got, want)
 	}
 	must(t, db.DetachFrom(ctx, 5))
-	if got, want := join(collect(t, db)), "first,old,a"; got != want {
+	if got, want := join(collect(t, db)), "old,first,a"; got != want {
 		t.Errorf("after DetachFrom(5): Rows = %s, want %s", got, want)
 	}
 	placed, err := db.AtSeq(ctx, 0, 3)
 	must(t, err)
-	if len(placed) != 3 || placed[0].Key != "first" || placed[2].Key != "a" || placed[2].Seq != 2 {
+	if len(placed) != 3 || placed[0].Key != "old" || placed[1].Key != "first" || placed[2].Key != "a" || placed[2].Seq != 2 {
 		t.Errorf("AtSeq(0, 3) = %+v", placed)
 	}
 	stop := errors.New("stop")

@@ -7,18 +7,26 @@ import (
 )
 
 // schemaVersion is stored in PRAGMA user_version. Bump it, and add a step to
-// migrate, whenever the schema changes.
-const schemaVersion = 1
+// migrate, whenever the schema changes; commit a fixture written by the
+// release before (see fixture_test.go) so the step is tested.
+const schemaVersion = 2
 
-// schemaV1 creates the tables of version 1.
+// schemaV2 creates the tables of version 2.
 //
 // rows keeps its rowid (not WITHOUT ROWID) because outputs may be kilobytes
 // long, which SQLite documents as a poor fit for WITHOUT ROWID tables.
-// rows_done covers DB.Done so resume scans a narrow index, never the outputs;
-// rows_seq serves DB.Rows in input order without a sort, and DB.AtSeq's
-// ordered scan that resume merges with the reader; rows_err finds the
-// latest error without scanning successes.
-const schemaV1 = `
+// rows_seq serves DB.Rows in input order, and DB.AtSeq's ordered scan that
+// resume merges with the reader; it holds only seq (and the rowid), so the
+// keys are stored twice (the table and its primary key), not three times.
+// rows_err finds the latest error without scanning successes.
+//
+// A row's size is most of the database's, so three columns hold a compact
+// form (see encode.go): request_hash the bytes of a hex hash, id the offset
+// of the ID within the key when the key ends with it, and position the
+// line number, with the file's path stored once in names and referenced by
+// position_file. Those columns are declared BLOB so that SQLite stores each
+// value as bound, text or integer or bytes.
+const schemaV2 = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY NOT NULL,
 	value TEXT NOT NULL
@@ -28,15 +36,24 @@ CREATE TABLE internal (
 	key   TEXT PRIMARY KEY NOT NULL,
 	value TEXT NOT NULL
 ) WITHOUT ROWID;
+` + namesV2 + rowsV2 + indexesV2
 
+const namesV2 = `
+CREATE TABLE names (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
+`
+
+const rowsV2 = `
 CREATE TABLE rows (
 	key               TEXT PRIMARY KEY NOT NULL,
 	run               INTEGER NOT NULL,
 	seq               INTEGER NOT NULL,
 	updated           INTEGER NOT NULL,
-	request_hash      TEXT NOT NULL,
+	request_hash      BLOB NOT NULL,
 	status            INTEGER NOT NULL CHECK (status IN (1, 2, 3)),
-	id                TEXT NOT NULL,
+	id                BLOB NOT NULL,
 	kept              TEXT,
 	output            TEXT NOT NULL,
 	finish_reason     TEXT NOT NULL,
@@ -52,13 +69,15 @@ CREATE TABLE rows (
 	error_kind        TEXT NOT NULL,
 	http_status       INTEGER NOT NULL,
 	response_body     BLOB,
-	position          TEXT NOT NULL,
-	request_id        TEXT NOT NULL DEFAULT ''
+	position_file     INTEGER REFERENCES names (id),
+	position          BLOB NOT NULL,
+	request_id        TEXT NOT NULL
 );
+`
 
-CREATE INDEX rows_done    ON rows (key, request_hash, status);
-CREATE INDEX rows_seq     ON rows (seq, key);
-CREATE INDEX rows_err     ON rows (updated) WHERE status <> 1;
+const indexesV2 = `
+CREATE INDEX rows_seq ON rows (seq);
+CREATE INDEX rows_err ON rows (updated) WHERE status <> 1;
 `
 
 // migrate brings the database behind w to schemaVersion inside one immediate
@@ -88,8 +107,12 @@ func migrate(ctx context.Context, w *sql.DB, path string) error {
 		if n != 0 {
 			return fmt.Errorf("checkpoint %s: an SQLite database with other tables, not a checkpoint", path)
 		}
-		if _, err := tx.ExecContext(ctx, schemaV1); err != nil {
+		if _, err := tx.ExecContext(ctx, schemaV2); err != nil {
 			return fmt.Errorf("checkpoint %s: create schema: %w", path, err)
+		}
+	case v == 1:
+		if err := migrateV1(ctx, tx); err != nil {
+			return fmt.Errorf("checkpoint %s: migrate schema 1 to 2: %w", path, err)
 		}
 	default:
 		return fmt.Errorf("checkpoint %s: unknown schema version %d", path, v)

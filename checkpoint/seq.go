@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 )
 
@@ -14,25 +15,33 @@ type Placed struct {
 	Position    string
 }
 
-// AtSeq returns the rows whose Seq is in [from, to), in Seq order, from one
-// range scan over the rows_seq index. Resume reads the previous run's rows
-// position by position beside the input: when the input is unchanged, every
-// row is found where it was, with no per-row look-up and no write.
+// AtSeq returns the rows whose Seq is in [from, to), in Seq order (ties as
+// Rows orders them), from one range scan over the rows_seq index. Resume
+// reads the previous run's rows position by position beside the input: when
+// the input is unchanged, every row is found where it was, with no per-row
+// look-up and no write.
 func (db *DB) AtSeq(ctx context.Context, from, to int64) ([]Placed, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT key, seq, request_hash, status, position
-FROM rows INDEXED BY rows_seq WHERE seq >= ? AND seq < ? ORDER BY seq, key`, from, to)
+	rows, err := db.r.QueryContext(ctx, `SELECT r.key, r.seq, r.request_hash, r.status, r.position, f.name
+FROM rows AS r INDEXED BY rows_seq`+rowsFrom+` WHERE r.seq >= ? AND r.seq < ? ORDER BY r.seq, r.rowid`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: rows at %d..%d: %w", db.path, from, to, err)
 	}
 	defer rows.Close()
 	out := make([]Placed, 0, to-from)
 	for rows.Next() {
-		var p Placed
-		var st int64
-		if err := rows.Scan(&p.Key, &p.Seq, &p.RequestHash, &st, &p.Position); err != nil {
+		var (
+			p         Placed
+			st        int64
+			hash, pos any
+			file      sql.NullString
+		)
+		if err := rows.Scan(&p.Key, &p.Seq, &hash, &st, &pos, &file); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: rows at %d..%d: %w", db.path, from, to, err)
 		}
 		p.Status = Status(st)
+		if p.RequestHash, p.Position, err = decodePlace(hash, pos, file); err != nil {
+			return nil, fmt.Errorf("checkpoint %s: row %q: %w", db.path, p.Key, err)
+		}
 		out = append(out, p)
 	}
 	if err := rows.Err(); err != nil {
