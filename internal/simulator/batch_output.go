@@ -103,7 +103,7 @@ func (s *Server) answerLine(batchID string, content []byte, l batchLine, at time
 		if e != nil {
 			break
 		}
-		resp := s.chatReply(req, l.prompt, l.limit, "chatcmpl-"+ids, at)
+		resp := s.chatReply(req, l.prompt, l.limit, l.tries, "chatcmpl-"+ids, at)
 		out.Response.StatusCode, out.Response.Body = http.StatusOK, resp
 		use = lineUsage{http.StatusOK, l.prompt, resp.Usage.CompletionTokens, resp.Usage.CompletionTokensDetails.ReasoningTokens}
 	}

@@ -32,19 +32,19 @@ func (s *Server) checkChat(req *chatRequest) (prompt, limit int64, e *apiError) 
 	return prompt, limit, nil
 }
 
-// chatReply builds the reply to req exactly as serveChat's 200 answer does
-// (same text, same usage), with completion id chatID, created at.
-func (s *Server) chatReply(req *chatRequest, prompt, limit int64, chatID string, at time.Time) chatResponse {
+// chatReply builds the reply to req exactly as serveChat's 200 answer to
+// attempt number attempt does (same text, same usage, same structured
+// output and schema faults), with completion id chatID, created at.
+func (s *Server) chatReply(req *chatRequest, prompt, limit, attempt int64, chatID string, at time.Time) chatResponse {
 	resp := chatResponse{
 		ID: chatID, Object: "chat.completion", Created: at.Unix(), Model: req.model,
 		ServiceTier: "default", SystemFingerprint: "fp_sim" + req.hash[:8],
 	}
 	var out, reasoning int64
 	for i := range req.n {
-		c := s.generate(req, i, limit)
+		c := s.reply(req, i, limit, attempt)
 		resp.Choices = append(resp.Choices, choice{
-			Index: i, Logprobs: json.RawMessage("null"), FinishReason: c.finish,
-			Message: message{Role: "assistant", Content: c.text, Refusal: json.RawMessage("null"), Annotations: []struct{}{}},
+			Index: i, Logprobs: json.RawMessage("null"), FinishReason: c.finish, Message: c.message(),
 		})
 		out += int64(c.tokens)
 		reasoning += int64(c.reasoning)

@@ -23,6 +23,7 @@ type batchLine struct {
 	hash       string // the body's canonical hash ("" when the body is invalid)
 	prompt     int64  // prompt tokens, when answerable
 	limit      int64  // output cap, when answerable
+	tries      int64  // batches that carried this custom_id, this one included
 	outcome    lineOutcome
 	err        *apiError // the answer when outcome is lineInvalid
 }

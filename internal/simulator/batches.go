@@ -97,7 +97,8 @@ func (s *Server) newBatch(cfg BatchConfig, p parsedInput, f *storedFile, endpoin
 		for i := range b.lines {
 			l := &b.lines[i]
 			a.carried[l.customID]++
-			tries := strconv.FormatInt(a.carried[l.customID], 10)
+			l.tries = a.carried[l.customID]
+			tries := strconv.FormatInt(l.tries, 10)
 			if l.outcome == lineOK && cfg.FailShare > 0 && unitDraw(l.hash, "batchfail|"+l.customID+"|"+tries+"|"+seed) < cfg.FailShare {
 				l.outcome = line500
 			}

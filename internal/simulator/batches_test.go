@@ -1,6 +1,7 @@
 package simulator
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
@@ -162,5 +163,26 @@ func TestBatchStopsAnsweringOnRelease(t *testing.T) {
 	}
 	if st := sim.s.BatchStats(); st.LinesBilled != 0 || st.LinesFailed != 30 {
 		t.Fatalf("stats = %+v", st)
+	}
+}
+
+// TestBatchStructuredOutputMatchesSync: a response_format line gets the
+// same conforming JSON answer as the synchronous endpoint gives.
+func TestBatchStructuredOutputMatchesSync(t *testing.T) {
+	sim := newBatchSim(t, BatchConfig{})
+	var compact bytes.Buffer // a JSONL line holds no newline
+	if err := json.Compact(&compact, []byte(schemaBody("Review the blue kettle.", "gpt-4o-mini", ""))); err != nil {
+		t.Fatal(err)
+	}
+	body := compact.String()
+	line := `{"custom_id":"s","method":"POST","url":"/v1/chat/completions","body":` + body + "}\n"
+	out := sim.download(t, sim.get(t, sim.submit(t, line, nil).ID).OutputFileID)
+	var batched, sync chatResponse
+	if len(out) != 1 || json.Unmarshal(out[0].Response.Body, &batched) != nil {
+		t.Fatalf("output = %+v", out)
+	}
+	_ = json.Unmarshal(post(t, sim.s, chatPath, body).Body.Bytes(), &sync)
+	if batched.Choices[0].Message.Content != sync.Choices[0].Message.Content || !json.Valid([]byte(batched.Choices[0].Message.Content)) {
+		t.Fatalf("batch answer %q, sync answer %q", batched.Choices[0].Message.Content, sync.Choices[0].Message.Content)
 	}
 }
