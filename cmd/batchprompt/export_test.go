@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 )
 
 func TestExport(t *testing.T) {
@@ -15,7 +15,7 @@ func TestExport(t *testing.T) {
 	done, runOut := simRun(t, dir, 30)
 	partial := filepath.Join(dir, "partial.state.db")
 	own := filepath.Join(dir, "own.jsonl")
-	partialState(t, partial, map[string]string{metaRowsTotal: "12", pipeline.MetaOutputs: `["` + own + `"]`})
+	partialState(t, partial, map[string]string{jobstate.MetaTotal: "12", jobstate.MetaOutputs: `["` + own + `"]`})
 	// A job file naming its own output: export finds the state from it.
 	job := filepath.Join(dir, "job.yaml")
 	os.WriteFile(job, []byte("state: partial.state.db\noutput: [job-out.csv]\n"), 0o644)

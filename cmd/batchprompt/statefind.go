@@ -1,15 +1,9 @@
 package main
 
 import (
-	"context"
 	"errors"
-	"fmt"
-	"os"
-	"strings"
 
 	"github.com/spf13/pflag"
-
-	"github.com/batchprompt/batchprompt/checkpoint"
 )
 
 // stateFlags are how status and export find a job's state database.
@@ -56,22 +50,4 @@ func locateState(sf stateFlags, jobPath string, env Env) (string, []string, erro
 		return "", nil, err
 	}
 	return job.State, job.Outputs, nil
-}
-
-// openExistingState opens a state database that must already exist:
-// checkpoint.Open would create an empty one, hiding a wrong path.
-func openExistingState(ctx context.Context, path string) (*checkpoint.DB, error) {
-	if _, err := os.Stat(path); err != nil {
-		hint := ""
-		if sim := strings.TrimSuffix(path, ".state.db") + ".sim.state.db"; sim != path {
-			if _, err := os.Stat(sim); err == nil {
-				hint = fmt.Sprintf(" (%s exists: add --simulate for the simulated runs)", sim)
-			}
-		}
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("state database %s does not exist: the job has not run yet%s", path, hint)
-		}
-		return nil, fmt.Errorf("state database %s: %w", path, err)
-	}
-	return checkpoint.Open(ctx, path)
 }

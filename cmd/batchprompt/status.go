@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -46,126 +42,6 @@ const statusExample = `  # How far is the nightly job?
   # After a trial on the simulator:
   batchprompt status examples/summarise/job.yaml --simulate`
 
-// jobStatus is what status reports, and what export decides from. Its JSON
-// keys are stable: scripts depend on them.
-type jobStatus struct {
-	State            string   `json:"state"`
-	Run              int64    `json:"run"`
-	Complete         bool     `json:"complete"`
-	CompleteRecorded bool     `json:"complete_recorded"`
-	LastStop         string   `json:"last_stop"`
-	RowsTotal        *int64   `json:"rows_total"`
-	Rows             int64    `json:"rows"`
-	OK               int64    `json:"ok"`
-	Failed           int64    `json:"failed"`
-	Pending          int64    `json:"pending"`
-	Missing          *int64   `json:"missing"`
-	PromptTokens     int64    `json:"prompt_tokens"`
-	CachedTokens     int64    `json:"cached_tokens"`
-	CompletionTokens int64    `json:"completion_tokens"`
-	ReasoningTokens  int64    `json:"reasoning_tokens"`
-	CostUSD          float64  `json:"cost_usd"`
-	UnknownCostRows  int64    `json:"unknown_cost_rows"`
-	SpentUSD         float64  `json:"spent_usd"`
-	LastError        string   `json:"last_error"`
-	Model            string   `json:"model"`
-	Template         string   `json:"template_first_line"`
-	TemplateLines    int      `json:"template_lines"`
-	PromptColumn     string   `json:"prompt_column"`
-	IDColumn         string   `json:"id_column"`
-	Keep             []string `json:"keep"`
-	Outputs          []string `json:"outputs"`
-}
-
-// metaRowsTotal is the input's row count (after --limit), recorded by a
-// run that read its input to the end; absent otherwise. The other meta
-// keys are pipeline's (pipeline.MetaOutputs and the like). Any of them may
-// be absent, in a database written before they existed, and is then read
-// as unknown.
-const metaRowsTotal = "rows_total"
-
-// readStatus gathers a database's status. Cost: one scan of the current
-// run's rows (Totals) and a few point reads.
-func readStatus(ctx context.Context, db *checkpoint.DB) (jobStatus, error) {
-	st := jobStatus{State: db.Path(), Keep: []string{}, Outputs: []string{}}
-	var err error
-	if st.Run, err = db.Run(ctx); err != nil {
-		return st, err
-	}
-	t, err := db.Totals(ctx)
-	if err != nil {
-		return st, err
-	}
-	st.Rows, st.OK, st.Failed, st.Pending = t.Rows, t.OK, t.Failed, t.Pending
-	st.PromptTokens, st.CachedTokens, st.CompletionTokens, st.ReasoningTokens = t.PromptTokens, t.CachedTokens, t.CompletionTokens, t.ReasoningTokens
-	st.CostUSD, st.UnknownCostRows, st.LastError = t.CostUSD, t.UnknownCost, t.LastError
-	if st.SpentUSD, err = db.Spent(ctx); err != nil {
-		return st, err
-	}
-	fp, _, err := db.Fingerprint(ctx)
-	if err != nil {
-		return st, err
-	}
-	st.Model, st.PromptColumn, st.IDColumn = fp["model"], fp["prompt_column"], fp["id_column"]
-	if tmpl := strings.TrimRight(fp["template"], "\r\n"); tmpl != "" {
-		lines := strings.Split(tmpl, "\n")
-		st.Template, st.TemplateLines = strings.TrimRight(lines[0], "\r"), len(lines)
-	}
-	if st.Keep, err = pipeline.KeptColumns(ctx, db); err != nil {
-		return st, err
-	}
-	meta := func(key string) string {
-		if err != nil {
-			return ""
-		}
-		var v string
-		v, _, err = db.Meta(ctx, key)
-		return v
-	}
-	outputs, complete, stop := meta(pipeline.MetaOutputs), meta(pipeline.MetaComplete), meta(pipeline.MetaStop)
-	rowsTotal, rowsLast := meta(metaRowsTotal), meta(pipeline.MetaRows)
-	if err != nil {
-		return st, err
-	}
-	st.LastStop = stop
-	if outputs != "" {
-		// A malformed value is treated as absent: status must not fail on it.
-		var paths []string
-		if json.Unmarshal([]byte(outputs), &paths) == nil && paths != nil {
-			st.Outputs = paths
-		}
-	}
-	if n, perr := strconv.ParseInt(rowsTotal, 10, 64); perr == nil && n >= 0 {
-		st.RowsTotal = &n
-	}
-	switch complete {
-	case "true", "false":
-		st.CompleteRecorded = true
-		// The outcome is recorded when a run ends: a run killed since may
-		// have left a "true" from an earlier run. Rows pending, or fewer
-		// rows in this run than the recorded run saw, give that away.
-		st.Complete = complete == "true" && st.Run > 0 && st.Pending == 0
-		if n, perr := strconv.ParseInt(rowsLast, 10, 64); perr == nil && st.Complete {
-			if st.Rows < n {
-				st.Complete = false
-			} else if st.RowsTotal == nil {
-				st.RowsTotal = &n
-			}
-		}
-	default:
-		st.Complete = st.Run > 0 && st.Pending == 0 && st.Rows > 0 &&
-			(st.RowsTotal == nil || *st.RowsTotal <= st.Rows)
-	}
-	switch {
-	case st.Complete:
-		st.Missing = new(int64)
-	case st.RowsTotal != nil:
-		m := st.Pending + max(0, *st.RowsTotal-st.Rows)
-		st.Missing = &m
-	}
-	return st, nil
-}
-
 func newStatusCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 	var sf stateFlags
 	var asJSON bool
@@ -184,12 +60,7 @@ func newStatusCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			db, err := openExistingState(cmd.Context(), path)
-			if err != nil {
-				return &commandError{err}
-			}
-			defer db.Close()
-			st, err := readStatus(cmd.Context(), db)
+			st, err := pipeline.ReadStatus(cmd.Context(), path)
 			if err != nil {
 				return &commandError{err}
 			}

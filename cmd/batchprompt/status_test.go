@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -79,7 +80,7 @@ func partialState(t *testing.T, path string, meta map[string]string) {
 	if err := db.SetFingerprint(ctx, job.Fingerprint()); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.SetMeta(ctx, pipeline.MetaKeep, "lang"); err != nil {
+	if err := db.SetMeta(ctx, jobstate.MetaKeep, "lang"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.BeginRun(ctx); err != nil {
@@ -117,8 +118,8 @@ func TestStatus(t *testing.T) {
 	done, _ := simRun(t, dir, 50)
 	noMeta, withMeta := filepath.Join(dir, "nometa.state.db"), filepath.Join(dir, "meta.state.db")
 	partialState(t, noMeta, nil)
-	partialState(t, withMeta, map[string]string{metaRowsTotal: "25", pipeline.MetaComplete: "false", pipeline.MetaStop: "interrupted",
-		pipeline.MetaOutputs: `["/data/out.jsonl"]`})
+	partialState(t, withMeta, map[string]string{jobstate.MetaTotal: "25", jobstate.MetaComplete: "false", jobstate.MetaStop: "interrupted",
+		jobstate.MetaOutputs: `["/data/out.jsonl"]`})
 	// A job file run with --simulate keeps its state in job.sim.state.db.
 	job := filepath.Join(dir, "job.yaml")
 	os.WriteFile(job, []byte("state: done.state.db\n"), 0o644)
@@ -174,7 +175,7 @@ func TestStatusJSON(t *testing.T) {
 	done, _ := simRun(t, dir, 20)
 	noMeta, withMeta := filepath.Join(dir, "nometa.db"), filepath.Join(dir, "meta.db")
 	partialState(t, noMeta, nil)
-	partialState(t, withMeta, map[string]string{metaRowsTotal: "25", pipeline.MetaComplete: "false"})
+	partialState(t, withMeta, map[string]string{jobstate.MetaTotal: "25", jobstate.MetaComplete: "false"})
 	keys := []string{"state", "run", "complete", "complete_recorded", "last_stop", "rows_total", "rows", "ok", "failed",
 		"pending", "missing", "prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
 		"unknown_cost_rows", "spent_usd", "last_error", "model", "template_first_line", "template_lines",

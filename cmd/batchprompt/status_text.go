@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/batchprompt/batchprompt/pipeline"
 )
 
 // writeStatusText prints st for a person: one labelled line per figure.
-func writeStatusText(w io.Writer, st jobStatus) error {
+func writeStatusText(w io.Writer, st pipeline.JobStatus) error {
 	var b strings.Builder
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(&b, "%-11s %s\n", label, fmt.Sprintf(format, args...))
@@ -64,7 +66,7 @@ func writeStatusText(w io.Writer, st jobStatus) error {
 	return err
 }
 
-func progressText(st jobStatus) string {
+func progressText(st pipeline.JobStatus) string {
 	switch {
 	case st.Run == 0:
 		return "not started"

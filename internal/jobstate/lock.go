@@ -40,3 +40,16 @@ func resolve(path string) string {
 	}
 	return p
 }
+
+// Lock takes the lock Open takes on the state database at path, without
+// opening it, and returns its release. A run that wants the database
+// meanwhile is refused with an *InUseError (in a *ConfigError), as this
+// call is while a run holds it. Where flock(2) is missing it locks
+// nothing.
+func Lock(path string) (release func(), err error) {
+	l, err := acquire(path)
+	if err != nil {
+		return nil, err
+	}
+	return l.release, nil
+}

@@ -145,3 +145,23 @@ func TestLockLeavesSQLiteAlone(t *testing.T) {
 		t.Fatalf("after close: stop = %q, %v", v, err)
 	}
 }
+
+// TestLock: Lock holds a database as a run would, and lets go.
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.db")
+	release, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(path); !IsConfig(err) {
+		t.Fatalf("second Lock: err = %v", err)
+	}
+	if _, err := Open(context.Background(), Config{Path: path}); !IsConfig(err) {
+		t.Fatalf("Open beside Lock: err = %v", err)
+	}
+	release()
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Fatal("Lock created the database")
+	}
+	openJob(t, path)
+}
