@@ -6,9 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/sourcegraph/conc/pool"
-
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/request"
 )
 
 // dispatchBatch is how many input rows are checked against the state
@@ -18,13 +17,12 @@ const dispatchBatch = 128
 
 // dispatch reads the input and hands each row that needs sending to the
 // worker pool. It returns the number of rows read and a fatal read error.
-func (r *runner) dispatch() (int64, error) {
-	p := pool.New().WithMaxGoroutines(r.opt.Concurrency)
-	defer p.Wait()
+func (r *runner) dispatch(exec executor) (int64, error) {
+	defer exec.Wait()
 	// Reading and rendering the next batch overlaps with routing this one
 	// through the state database: on a resume, both are the whole cost of
 	// reaching the first new row.
-	batches := make(chan []pending, 2)
+	batches := make(chan []request.Request, 2)
 	var seq int64
 	var readErr error
 	routeCtx, stopReading := context.WithCancel(context.Background())
@@ -32,7 +30,7 @@ func (r *runner) dispatch() (int64, error) {
 	go func() {
 		defer close(batches)
 		for {
-			batch := make([]pending, 0, dispatchBatch)
+			batch := make([]request.Request, 0, dispatchBatch)
 			stop, err := r.fill(&batch, &seq)
 			if len(batch) > 0 {
 				select {
@@ -48,7 +46,7 @@ func (r *runner) dispatch() (int64, error) {
 		}
 	}()
 	for batch := range batches {
-		if err := r.route(batch, p); err != nil {
+		if err := r.route(batch, exec); err != nil {
 			stopReading()
 			for range batches { // let the reader finish before reading seq
 			}
@@ -60,7 +58,7 @@ func (r *runner) dispatch() (int64, error) {
 
 // fill reads up to dispatchBatch rows into batch. stop reports the end of
 // the input (or of --limit, or of the run).
-func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
+func (r *runner) fill(batch *[]request.Request, seq *int64) (stop bool, err error) {
 	for len(*batch) < dispatchBatch {
 		if r.job.Limit > 0 && *seq >= r.job.Limit {
 			r.readAll.Store(true)
@@ -87,7 +85,7 @@ func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 			*seq++
 			continue
 		}
-		*batch = append(*batch, r.prepare(rec, *seq))
+		*batch = append(*batch, r.render.Render(rec, *seq))
 		*seq++
 	}
 	return false, nil
@@ -103,9 +101,9 @@ func (r *runner) fill(batch *[]pending, seq *int64) (stop bool, err error) {
 // range scan per batch): when the input is unchanged every row is found
 // where it was, with no look-up by key and nothing written. Only rows that
 // moved, changed or are new cost a look-up and a write.
-func (r *runner) route(batch []pending, p *pool.Pool) error {
+func (r *runner) route(batch []request.Request, exec executor) error {
 	ctx := context.WithoutCancel(r.dispatchCtx)
-	first, last := batch[0].seq, batch[len(batch)-1].seq
+	first, last := batch[0].Seq, batch[len(batch)-1].Seq
 	placed, err := r.db.AtSeq(ctx, first, last+1)
 	if err != nil {
 		return r.stateFailed(err)
@@ -117,13 +115,13 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 	found := make(map[string]checkpoint.Stored, len(batch))
 	var lookup []string
 	for _, row := range batch {
-		if row.final != nil {
-			continue
+		if row.Err != nil && !r.idKeyed(row) {
+			continue // keyed by its position: nothing else can claim it
 		}
-		if pl, ok := placedKey(at[row.seq], row.key); ok {
-			found[row.key] = checkpoint.Stored{RequestHash: pl.RequestHash, Status: pl.Status, Seq: pl.Seq, Position: pl.Position}
+		if pl, ok := placedKey(at[row.Seq], row.Key); ok {
+			found[row.Key] = checkpoint.Stored{RequestHash: pl.RequestHash, Status: pl.Status, Seq: pl.Seq, Position: pl.Position}
 		} else {
-			lookup = append(lookup, row.key)
+			lookup = append(lookup, row.Key)
 		}
 	}
 	if len(lookup) > 0 {
@@ -139,52 +137,54 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 	var detach, moves []checkpoint.SeqUpdate
 	var kept []checkpoint.KeptUpdate
 	var claims []checkpoint.Row
-	var send []pending
+	var send []request.Request
 	inBatch := map[string]string{}
 	for i := range batch {
 		row := &batch[i]
-		s, known := found[row.key]
-		if row.final == nil && r.job.IDColumn != "" {
+		s, known := found[row.Key]
+		if r.idKeyed(*row) {
 			// Every position before this batch already belongs to this run,
-			// so a key stored there was seen earlier in this input.
-			if firstAt, ok := inBatch[row.key]; ok {
-				r.duplicate(row, firstAt)
+			// so a key stored there was seen earlier in this input. A row
+			// that cannot be sent is checked too: as the second copy of an
+			// id it must not take the first one's key (and its answer).
+			if firstAt, ok := inBatch[row.Key]; ok {
+				duplicate(row, firstAt)
 			} else if known && s.Seq >= 0 && s.Seq < first {
-				r.duplicate(row, s.Position)
+				duplicate(row, s.Position)
 			} else {
-				inBatch[row.key] = row.pos.String()
+				inBatch[row.Key] = row.Pos.String()
 			}
 		}
 		// Whatever else was stored at this position is no longer there.
-		for _, pl := range at[row.seq] {
-			if pl.Key != row.key {
+		for _, pl := range at[row.Seq] {
+			if pl.Key != row.Key {
 				detach = append(detach, checkpoint.SeqUpdate{Key: pl.Key, Seq: -1})
 			}
 		}
-		if row.final != nil {
+		if row.Err != nil {
 			if r.job.Strict {
-				err := fmt.Errorf("%s (--strict)", row.final.Error)
+				err := fmt.Errorf("%s (--strict)", row.Err.Msg)
 				r.fail(err)
 				return err
 			}
-			claims = append(claims, *row.final)
+			claims = append(claims, errorRow(*row))
 			continue
 		}
-		if known && s.RequestHash == row.hash &&
+		if known && s.RequestHash == row.Hash &&
 			(s.Status == checkpoint.StatusOK || (s.Status == checkpoint.StatusFailed && !r.job.RetryFailed)) {
-			if s.Seq != row.seq {
-				moves = append(moves, checkpoint.SeqUpdate{Key: row.key, Seq: row.seq})
+			if s.Seq != row.Seq {
+				moves = append(moves, checkpoint.SeqUpdate{Key: row.Key, Seq: row.Seq})
 			}
 			if r.refreshKept {
-				kept = append(kept, checkpoint.KeptUpdate{Key: row.key, Kept: row.kept})
+				kept = append(kept, checkpoint.KeptUpdate{Key: row.Key, Kept: row.Kept})
 			}
 			r.reused(s.Status)
 			continue
 		}
 		claims = append(claims, checkpoint.Row{
-			Key: row.key, Seq: row.seq, RequestHash: row.hash, Status: checkpoint.StatusPending, ID: row.id,
-			Kept: row.kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending",
-			Position: row.pos.String(),
+			Key: row.Key, Seq: row.Seq, RequestHash: row.Hash, Status: checkpoint.StatusPending, ID: row.ID,
+			Kept: row.Kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending",
+			Position: row.Pos.String(),
 		})
 		send = append(send, *row)
 	}
@@ -204,18 +204,24 @@ func (r *runner) route(batch []pending, p *pool.Pool) error {
 		}
 	}
 	for _, row := range batch {
-		if row.final != nil {
-			r.counted(*row.final)
+		if row.Err != nil {
+			r.counted(errorRow(row))
 		}
 	}
 	for _, row := range send {
 		if r.dispatchCtx.Err() != nil {
 			return nil // claimed rows stay pending for the next run
 		}
-		r.count(&row)
-		p.Go(func() { r.work(row) })
+		r.render.Count(&row)
+		exec.Send(row)
 	}
 	return nil
+}
+
+// idKeyed reports whether row is keyed by its id, so that another row
+// with the same id would claim the same key.
+func (r *runner) idKeyed(row request.Request) bool {
+	return r.job.IDColumn != "" && row.Key == "id:"+row.ID
 }
 
 // placedKey finds key among the rows stored at one position.

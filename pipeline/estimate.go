@@ -3,215 +3,114 @@ package pipeline
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/estimate"
+	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
-)
-
-// Defaults of [EstimateOptions].
-const (
-	// DefaultExpectOutputTokens is the answer length the low end of an
-	// estimate assumes when none is given: a short paragraph.
-	DefaultExpectOutputTokens = 100
-	// DefaultMaxExamples is how many problem rows of each list an
-	// estimate keeps as examples.
-	DefaultMaxExamples = 20
-	// fallbackMaxOutput is the output cap assumed for a model whose
-	// maximum output the price table does not list; Run assumes the same.
-	fallbackMaxOutput = 4096
 )
 
 // EstimateOptions tune [Estimate]. The zero value uses the embedded price
 // table, no rate limits, the default answer length and one worker per CPU.
-type EstimateOptions struct {
-	Prices *budget.Prices // nil: the embedded table
-	// Limits are the model's rate limits (--rpm, --tpm); a zero dimension
-	// is unknown and gives no duration of its own.
-	Limits Limits
-	// ExpectOutputTokens is the typical answer length in tokens, the low
-	// end of the output range; 0: DefaultExpectOutputTokens. It is
-	// clamped to the output cap.
-	ExpectOutputTokens int64
-	MaxExamples        int             // problem rows kept per list; 0: DefaultMaxExamples
-	Workers            int             // goroutines rendering and counting; 0: GOMAXPROCS
-	Counter            *budget.Counter // nil: a new one; share one to load a vocabulary once
-}
+type EstimateOptions = estimate.Options
 
-// EstimateReport is the dry run of a job: what it would send, cost and take,
-// computed from the input alone. Its JSON form (snake_case keys, durations
-// in seconds) is what `batchprompt estimate --json` prints.
-type EstimateReport struct {
-	Model       string       `json:"model"`
-	Price       budget.Price `json:"-"`
-	PriceModel  string       `json:"price_model"`  // the price table entry used
-	PriceSource string       `json:"price_source"` // where the table came from, with its date
+// EstimateReport is the dry run of a job: what it would send, cost and
+// take, computed from the input alone. Its JSON form (snake_case keys,
+// durations in seconds) is what `batchprompt estimate --json` prints.
+type EstimateReport = estimate.Report
 
-	// Rows is the number of input rows read (after Job.Limit). Every row
-	// ends as exactly one of: Failed, OverInput, OverTPM, Requests.
-	Rows int64 `json:"rows"`
-	// Failed rows cannot be sent: they did not parse (ParseErrors), their
-	// prompt did not render (RenderErrors) or their id column is empty
-	// (IDErrors). Run writes an error row for each.
-	Failed       int64 `json:"failed"`
-	ParseErrors  int64 `json:"parse_errors"`
-	RenderErrors int64 `json:"render_errors"`
-	IDErrors     int64 `json:"id_errors"`
-	// OverInput rows have a prompt longer than the model's input limit
-	// (the price table's context window): the API rejects them unbilled.
-	OverInput int64 `json:"over_input"`
-	// OverTPM rows are charged more tokens (prompt + output cap) than the
-	// whole --tpm limit: the limiter can never send them.
-	OverTPM int64 `json:"over_tpm"`
-	// Problems are the first MaxExamples rows, in input order, of all the
-	// above kinds together.
-	Problems []RowProblem `json:"problems"`
-	// Tight rows fit the input limit, but prompt + output cap exceeds it.
-	// They are sent and counted in Requests; on models whose window is
-	// shared by input and output (all but gpt-5, whose 272k input limit is
-	// separate from its 128k output), the API rejects them when
-	// --max-tokens is set and otherwise may cut their answer short.
-	Tight int64 `json:"tight"`
+// The parts of an [EstimateReport].
+type (
+	TokenSummary     = estimate.TokenSummary
+	RowProblem       = estimate.RowProblem
+	OutputRange      = estimate.OutputRange
+	CostRange        = estimate.CostRange
+	DurationEstimate = estimate.DurationEstimate
+)
 
-	// Requests is the number of requests the job would send and be billed
-	// for: Rows minus Failed, OverInput and OverTPM.
-	Requests int64 `json:"requests"`
-	// PromptTokens are the exact prompt tokens of every rendered row
-	// (system and user message with the chat overhead, as the API bills
-	// them), including OverInput and OverTPM rows.
-	PromptTokens TokenSummary `json:"prompt_tokens"`
-	// PromptBytes is the size of the rendered user messages, for
-	// throughput figures.
-	PromptBytes int64 `json:"prompt_bytes"`
+// Which limit sets a job's duration; see [DurationEstimate].
+const (
+	BindsRPM = estimate.BindsRPM
+	BindsTPM = estimate.BindsTPM
+)
 
-	Output   OutputRange      `json:"output_tokens"`
-	Cost     CostRange        `json:"cost_usd"`
-	Duration DurationEstimate `json:"duration"`
-}
+// Defaults of [EstimateOptions].
+const (
+	DefaultExpectOutputTokens = estimate.DefaultExpectOutputTokens
+	DefaultMaxExamples        = estimate.DefaultMaxExamples
+)
 
-// TokenSummary describes a token count per row. Total, Mean, Min and Max are
-// exact; P50 and P95 are exact below 1024 tokens and within 0.8 % above
-// (see budget.TokenStats).
-type TokenSummary struct {
-	Total int64   `json:"total"`
-	Mean  float64 `json:"mean"`
-	Min   int64   `json:"min"`
-	P50   int64   `json:"p50"`
-	P95   int64   `json:"p95"`
-	Max   int64   `json:"max"`
-	// Billed is the total over the rows counted in Requests only.
-	Billed int64 `json:"billed"`
-}
+// ErrUnpriced is wrapped by the error an estimate returns for a model the
+// price table does not list.
+var ErrUnpriced = estimate.ErrUnpriced
 
-// RowProblem is one row that would not be sent as is.
-type RowProblem struct {
-	Row      int64  `json:"row"`      // 0-based row index
-	Position string `json:"position"` // file:line
-	// Kind is "parse", "render", "id" (as in Run's error_kind column),
-	// "over_input" or "over_tpm".
-	Kind  string `json:"kind"`
-	Error string `json:"error"`
-}
-
-// OutputRange is the output tokens per request and in total, from the
-// expected answer length (Low) to the cap every request is allowed (High).
-type OutputRange struct {
-	PerRowLow  int64  `json:"per_row_low"`
-	PerRowHigh int64  `json:"per_row_high"`
-	TotalLow   int64  `json:"total_low"`
-	TotalHigh  int64  `json:"total_high"`
-	LowSource  string `json:"low_source"`  // "expect-output-tokens" or "default"
-	HighSource string `json:"high_source"` // "max-tokens", "model" or "fallback"
-}
-
-// CostRange is the cost in USD of the billed requests at the low and high
-// ends of the output range, with every prompt token uncached (prompt
-// caching can only lower it), at standard and at Batch API rates.
-type CostRange struct {
-	StandardLow  float64 `json:"standard_low"`
-	StandardHigh float64 `json:"standard_high"`
-	BatchLow     float64 `json:"batch_low"`
-	BatchHigh    float64 `json:"batch_high"`
-}
-
-// ErrUnpriced is wrapped by the error Estimate returns for a model the price
-// table does not list.
-var ErrUnpriced = errors.New("model has no price")
-
-// Estimate reads the whole input of job and reports, without a key or any
-// network, what Run would send: the rows, those that cannot be sent and
-// why, exact prompt tokens, the output, cost and duration ranges. Each row
-// is rendered exactly as Run renders it (same template, system message and
-// chat token formula).
+// Estimate reads the whole input of a templated job and reports, without a
+// key or any network, what Run would send: the rows, those that cannot be
+// sent and why, exact prompt tokens, the output, cost and duration ranges.
+// Each row is rendered by Run's own renderer. It honours Job.Limit and
+// streams in constant memory (about 35 MB of heap at most, for 1,000,000
+// rows as for 100).
 //
-// It honours Job.Limit and streams in constant memory: per row it keeps
-// only counters and a fixed-size histogram, never the row (about 35 MB of
-// heap at most, for 1,000,000 rows as for 100). Rendering and counting run
-// on opt.Workers goroutines; tokenising dominates the cost, about 8 MB of
-// prompt text per CPU-second (see BenchmarkEstimate).
-//
-// It does not detect duplicate ids (that needs every id in memory): Run
-// reports them as error rows. It returns a *ConfigError for a job that
-// cannot be estimated as configured, including a model with no price
-// (wrapping ErrUnpriced), and another error for an unreadable input.
+// It returns a *ConfigError for a job that cannot be estimated as
+// configured, including a model with no price (wrapping ErrUnpriced), and
+// another error for an unreadable input.
 func Estimate(ctx context.Context, job Job, opt EstimateOptions) (EstimateReport, error) {
-	opt.setDefaults()
-	if job.Input == "" {
-		return EstimateReport{}, configErrorf("no input: give -i/--input")
-	}
-	if job.Model == "" {
-		return EstimateReport{}, configErrorf("no model: give --model")
-	}
-	price, ok := opt.Prices.Lookup(job.Model)
-	if !ok {
-		return EstimateReport{}, &ConfigError{Err: fmt.Errorf(
-			"%w: %q is not in the price table (%s), so its cost cannot be estimated; "+
-				`add it with --prices FILE, a JSON or YAML file such as {"%s": {"input": 0.15, "output": 0.60, "context_window": 128000, "max_output": 16384}} (USD per 1M tokens)`,
-			ErrUnpriced, job.Model, opt.Prices.Source(), job.Model)}
-	}
-	prompt, err := NewPrompt(job.Template, job.PromptColumn)
-	if err != nil {
-		return EstimateReport{}, &ConfigError{Err: err}
-	}
-	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
+	reps, err := estimateJob(ctx, job, opt, false)
 	if err != nil {
 		return EstimateReport{}, err
+	}
+	return reps[0], nil
+}
+
+// EstimateAll estimates a job of either kind: a templated job gives one
+// report; a Batch-API-format input (named by --input-format or detected as
+// Run detects it) gives one report per model named in its bodies, since
+// prices and rate limits are per model.
+func EstimateAll(ctx context.Context, job Job, opt EstimateOptions) ([]EstimateReport, error) {
+	return estimateJob(ctx, job, opt, true)
+}
+
+func estimateJob(ctx context.Context, job Job, opt EstimateOptions, detect bool) ([]EstimateReport, error) {
+	if job.Input == "" {
+		return nil, configErrorf("no input: give -i/--input")
+	}
+	in, render, batch, err := openRendered(ctx, &job, opt.Prices, detect)
+	if err != nil {
+		return nil, err
 	}
 	defer in.Close()
-
-	s := newEstScan(job, opt, price, prompt)
-	if err := s.run(ctx, in); err != nil {
-		return EstimateReport{}, err
+	if !batch && job.Model == "" {
+		return nil, configErrorf("no model: give --model")
 	}
-	e := s.result()
-	e.Model, e.Price, e.PriceModel, e.PriceSource = job.Model, price, price.Model, opt.Prices.Source()
-	e.Output = outputRange(job.Params.MaxTokens, opt.ExpectOutputTokens, price, e.Requests)
-	e.Cost = costRange(price, e.PromptTokens.Billed, e.Output)
-	e.Duration = estimateDuration(e.Requests, e.PromptTokens.Billed+e.Requests*e.Output.PerRowHigh, opt.Limits)
-	return e, nil
+	reps, err := estimate.Scan(ctx, in, render, estimate.Spec{Model: job.Model, MaxTokens: job.Params.MaxTokens, Limit: job.Limit, Batch: batch}, opt)
+	if errors.Is(err, ErrUnpriced) {
+		return nil, &ConfigError{Err: err}
+	}
+	return reps, err
 }
 
-func (opt *EstimateOptions) setDefaults() {
-	if opt.Prices == nil {
-		opt.Prices = budget.DefaultPrices()
+// openRendered opens the job's input and its renderer: the one way every
+// command turns the input into requests. With detect, a Batch API input is
+// recognised as Run recognises it, and job is settled as such.
+func openRendered(ctx context.Context, job *Job, prices *budget.Prices, detect bool) (readers.Reader, *request.Renderer, bool, error) {
+	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
+	if err != nil {
+		return nil, nil, false, err
 	}
-	if opt.Counter == nil {
-		opt.Counter = budget.NewCounter()
+	batch := false
+	if detect {
+		if in, batch, err = request.DetectBatch(ctx, in, job.Input, job.InputFormat, job.templated()); err != nil {
+			in.Close()
+			return nil, nil, false, err
+		}
 	}
-	if opt.MaxExamples <= 0 {
-		opt.MaxExamples = DefaultMaxExamples
+	if batch {
+		job.asBatch()
 	}
-}
-
-// maxOutputFor is the output cap every request is charged for: --max-tokens,
-// else the model's maximum output, else fallbackMaxOutput. It is the rule
-// of runner.maxOutput.
-func maxOutputFor(maxTokens *int64, price budget.Price) (int64, string) {
-	switch {
-	case maxTokens != nil:
-		return *maxTokens, "max-tokens"
-	case price.MaxOutput > 0:
-		return price.MaxOutput, "model"
+	render, err := request.New(job.requestConfig(batch, prices))
+	if err != nil {
+		in.Close()
+		return nil, nil, false, &ConfigError{Err: err}
 	}
-	return fallbackMaxOutput, "fallback"
+	return in, render, batch, nil
 }

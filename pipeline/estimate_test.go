@@ -132,36 +132,6 @@ func TestEstimateGoldens(t *testing.T) {
 	}
 }
 
-// TestEstimateTokensAreChat checks the base + Count shortcut against
-// Counter.Chat itself.
-func TestEstimateTokensAreChat(t *testing.T) {
-	c := budget.NewCounter()
-	for _, model := range []string{"gpt-4o-mini", "gpt-4", "gpt-5"} {
-		for _, system := range []string{"", "You are a helpful assistant.", "système 東京 🚀"} {
-			for _, text := range []string{"", "hello", messy(5), messy(4), strings.Repeat("ab ", 500)} {
-				s := newEstScan(Job{Model: model, System: system}, EstimateOptions{Counter: c}, budget.Price{}, mustPrompt(t, "", "t"))
-				got := s.measure(rec("t", text)).tokens
-				msgs := []budget.Message{{Role: "user", Content: text}}
-				if system != "" {
-					msgs = append([]budget.Message{{Role: "system", Content: system}}, msgs...)
-				}
-				if want := int64(c.Chat(model, msgs)); got != want {
-					t.Errorf("%s system %q text %q: %d tokens, Chat says %d", model, system, text, got, want)
-				}
-			}
-		}
-	}
-}
-
-func mustPrompt(t *testing.T, tmpl, col string) *Prompt {
-	t.Helper()
-	p, err := NewPrompt(tmpl, col)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // TestEstimateProblems checks counts, kinds and positions of rows that
 // cannot be sent, and that the examples are the first ones in input order
 // whatever order the workers finish in.

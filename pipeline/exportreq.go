@@ -13,7 +13,6 @@ import (
 	"strconv"
 
 	"github.com/batchprompt/batchprompt/budget"
-	"github.com/batchprompt/batchprompt/readers"
 )
 
 // Batch API input file limits.
@@ -63,11 +62,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	if job.Model == "" {
 		return rep, configErrorf("no model: give --model")
 	}
-	prompt, err := NewPrompt(job.Template, job.PromptColumn)
-	if err != nil {
-		return rep, &ConfigError{Err: err}
-	}
-	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
+	in, render, _, err := openRendered(ctx, &job, opt.Prices, false)
 	if err != nil {
 		return rep, err
 	}
@@ -75,7 +70,6 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return rep, fmt.Errorf("export directory: %w", err)
 	}
-	r := newRenderer(job, opt.Prices, prompt, false)
 	out := &splitWriter{opt: opt, model: job.Model}
 	defer out.abort()
 	var kinds kindTally
@@ -87,13 +81,13 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 		if err != nil {
 			return rep, err
 		}
-		p := r.prepare(rec, seq)
-		if p.final != nil {
+		p := render.Render(rec, seq)
+		if p.Err != nil {
 			rep.Skipped++
-			kinds.add(p.final.ErrorKind, p.final.Error, p.final.Position)
+			kinds.add(p.Err.Kind, p.Err.Msg, p.Pos.String())
 			continue
 		}
-		id := p.id
+		id := p.ID
 		if job.IDColumn == "" {
 			id = "row-" + strconv.FormatInt(seq, 10)
 		}
@@ -102,7 +96,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 			Method   string          `json:"method"`
 			URL      string          `json:"url"`
 			Body     json.RawMessage `json:"body"`
-		}{id, "POST", "/v1/chat/completions", p.body})
+		}{id, "POST", "/v1/chat/completions", p.Body})
 		if err != nil {
 			return rep, err
 		}

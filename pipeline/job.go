@@ -8,6 +8,10 @@ import (
 	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/client"
+	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/pace"
+	"github.com/batchprompt/batchprompt/internal/request"
 )
 
 // Job is what to run: the input, the prompt, the request, the outputs. Its
@@ -72,11 +76,38 @@ type Options struct {
 	// sent, and the run stops with BudgetReached.
 	MaxCostUSD float64
 
-	Logger   *slog.Logger     // nil: discard
-	Progress func(Progress)   // called after every finished row and on pauses; must be quick
-	Now      func() time.Time // nil: time.Now
-	Rand     func() float64   // nil: math/rand/v2
+	Logger   *slog.Logger   // nil: discard
+	Progress func(Progress) // called after every finished row and on pauses; must be quick
+	// Clock is the time every wait is measured on: pacing, backoff, the
+	// 429 pause, the stall timeout, the drain. nil: the wall clock.
+	Clock Clock
+	Rand  func() float64 // nil: math/rand/v2
 }
+
+// Clock tells the time and makes timers; see Options.Clock.
+type Clock = clock.Clock
+
+// Timer is a Clock's one-shot timer.
+type Timer = clock.Timer
+
+// Endpoint says where requests go and how they are authenticated.
+type Endpoint = client.Endpoint
+
+// DefaultAzureAPIVersion is used when Endpoint.AzureAPIVersion is empty.
+const DefaultAzureAPIVersion = client.DefaultAzureAPIVersion
+
+// Limits are a model's rate limits, per minute. Zero means unknown.
+type Limits = pace.Limits
+
+// Params are the request parameters a job sets on every chat request. A
+// nil pointer means "not set": the field is left out of the body and the
+// server's default applies; a non-nil pointer is always sent, so an
+// explicit temperature of 0 reaches the API as 0.
+type Params = request.Params
+
+// FormatOpenAIBatch is the input format of the OpenAI Batch API: one
+// request a line, {"custom_id", "method", "url", "body"}.
+const FormatOpenAIBatch = request.FormatOpenAIBatch
 
 func (o *Options) setDefaults() {
 	if o.Concurrency <= 0 {
@@ -106,9 +137,6 @@ func (o *Options) setDefaults() {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 }
 
 // ConfigError is a job that cannot start as configured: a usage mistake
@@ -120,6 +148,27 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 
 func configErrorf(format string, args ...any) error {
 	return &ConfigError{Err: fmt.Errorf(format, args...)}
+}
+
+// templated reports whether the job says how to build prompts.
+func (j *Job) templated() bool { return j.Template != "" || j.PromptColumn != "" }
+
+// asBatch settles a job whose input is in the Batch API's format:
+// custom_id is the row's identity, and the bodies carry the prompts.
+func (j *Job) asBatch() {
+	j.InputFormat = FormatOpenAIBatch
+	if j.IDColumn == "" {
+		j.IDColumn = "custom_id"
+	}
+	j.dropKeptID()
+}
+
+// requestConfig is what the renderer needs of the job.
+func (j *Job) requestConfig(batch bool, prices *budget.Prices) request.Config {
+	return request.Config{
+		Model: j.Model, System: j.System, Template: j.Template, PromptColumn: j.PromptColumn,
+		Params: j.Params, IDColumn: j.IDColumn, Keep: j.Keep, Batch: batch, Prices: prices,
+	}
 }
 
 // dropKeptID removes the id column from Keep: the id is always the first

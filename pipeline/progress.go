@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"errors"
 	"math"
 	"sync/atomic"
 
@@ -67,10 +66,4 @@ func (r *runner) updateBytes() {
 			r.p.rowsTotal.Store(n)
 		}
 	}
-}
-
-func asHTTPError(err error) (*HTTPError, bool) {
-	var he *HTTPError
-	ok := errors.As(err, &he)
-	return he, ok
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/internal/simulator"
 	"github.com/batchprompt/batchprompt/readers"
 )
@@ -82,11 +83,10 @@ func seedState(job Job, n int) error {
 	if _, err := db.BeginRun(ctx); err != nil {
 		return err
 	}
-	prompt, err := NewPrompt(job.Template, "")
+	r, err := request.New(job.requestConfig(false, nil))
 	if err != nil {
 		return err
 	}
-	r := newRenderer(job, nil, prompt, false)
 	in, err := readers.Open(job.Input, readers.Options{})
 	if err != nil {
 		return err
@@ -99,10 +99,10 @@ func seedState(job Job, n int) error {
 		if err != nil {
 			return err
 		}
-		p := r.prepare(rec, seq)
-		batch = append(batch, checkpoint.Row{Key: p.key, Seq: seq, RequestHash: p.hash, Status: checkpoint.StatusOK,
-			ID: p.id, Output: "an answer of about this length, like a summary would be", Model: job.Model,
-			PromptTokens: 20, CompletionTokens: 12, CostUSD: &cost, Attempts: 1, Position: p.pos.String()})
+		p := r.Render(rec, seq)
+		batch = append(batch, checkpoint.Row{Key: p.Key, Seq: seq, RequestHash: p.Hash, Status: checkpoint.StatusOK,
+			ID: p.ID, Output: "an answer of about this length, like a summary would be", Model: job.Model,
+			PromptTokens: 20, CompletionTokens: 12, CostUSD: &cost, Attempts: 1, Position: p.Pos.String()})
 		if len(batch) == cap(batch) {
 			if err := db.Commit(ctx, batch); err != nil {
 				return err

@@ -14,6 +14,9 @@ import (
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/client"
+	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
 	"github.com/batchprompt/batchprompt/writers"
 )
@@ -51,18 +54,18 @@ func Run(ctx context.Context, job Job, opt Options) (Summary, error) {
 
 // runner holds one run's state.
 type runner struct {
-	job     Job
-	opt     Options
-	prompt  *Prompt
-	input   readers.Reader
-	db      *checkpoint.DB
-	commit  *checkpoint.Committer
-	client  *Client
-	counter *budget.Counter
-	main    *model      // the job's --model
-	cap     *budget.Cap // nil without --max-cost
-	batch   bool        // the input is in the Batch API's format
-	bodies  bool        // keep raw response bodies (for the openai-batch output)
+	job    Job
+	opt    Options
+	clk    clock.Clock
+	render *request.Renderer
+	input  readers.Reader
+	db     *checkpoint.DB
+	commit *checkpoint.Committer
+	client *client.Client
+	main   *model      // the job's --model
+	cap    *budget.Cap // nil without --max-cost
+	batch  bool        // the input is in the Batch API's format
+	bodies bool        // keep raw response bodies (for the openai-batch output)
 
 	modelsMu sync.Mutex
 	models   map[string]*model
@@ -78,13 +81,11 @@ type runner struct {
 	sendCtx      context.Context // ends when requests in flight must be abandoned
 	abortSends   context.CancelFunc
 
-	mu       sync.Mutex
-	stop     StopReason
-	stopErr  error
-	pausedTo time.Time // global rate-limit pause
-	lastOK   time.Time
-	anyOK    bool
-	started  time.Time
+	mu      sync.Mutex
+	stop    StopReason
+	stopErr error
+	anyOK   bool
+	started time.Time
 
 	readAll  atomic.Bool // the whole input (to --limit) has been read
 	reportMu sync.Mutex
@@ -101,26 +102,20 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	if err != nil {
 		return nil, err
 	}
-	in, batch, err := detectBatch(ctx, in, job)
+	in, batch, err := request.DetectBatch(ctx, in, job.Input, job.InputFormat, job.templated())
 	if err != nil {
 		in.Close()
 		return nil, err
 	}
 	if batch {
-		// custom_id is the row's identity; bodies carry the prompts.
-		job.InputFormat = FormatOpenAIBatch
-		if job.IDColumn == "" {
-			job.IDColumn = "custom_id"
-		}
-		job.dropKeptID()
+		job.asBatch()
 	}
-	r := &runner{job: job, opt: opt, input: in, batch: batch, counter: budget.NewCounter(), started: opt.Now()}
+	clk := clock.Or(opt.Clock)
+	r := &runner{job: job, opt: opt, clk: clk, input: in, batch: batch, started: clk.Now()}
 	r.rng = rand.New(rand.NewPCG(uint64(r.started.UnixNano()), 0x9e3779b97f4a7c15))
-	if !batch {
-		if r.prompt, err = NewPrompt(job.Template, job.PromptColumn); err != nil {
-			in.Close()
-			return nil, &ConfigError{Err: err}
-		}
+	if r.render, err = request.New(job.requestConfig(batch, opt.Prices)); err != nil {
+		in.Close()
+		return nil, &ConfigError{Err: err}
 	}
 	for _, o := range job.Outputs {
 		if f, _ := writers.FormatFromPath(o); f == "openai-batch" {
@@ -152,8 +147,8 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 		}
 		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
 	}
-	r.client = NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
-	r.commit = checkpoint.NewCommitter(r.db, checkpoint.CommitterOptions{})
+	r.client = client.NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
+	r.commit = checkpoint.NewCommitter(r.db, checkpoint.CommitterOptions{After: func(d time.Duration) <-chan time.Time { return clk.NewTimer(d).C() }})
 	return r, nil
 }
 
@@ -187,16 +182,16 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		case <-drainDone:
 			return
 		}
-		t := time.NewTimer(r.opt.DrainTimeout)
+		t := r.clk.NewTimer(r.opt.DrainTimeout)
 		defer t.Stop()
 		select {
-		case <-t.C:
+		case <-t.C():
 			r.abortSends()
 		case <-drainDone:
 		}
 	}()
 
-	rows, readErr := r.dispatch()
+	rows, readErr := r.dispatch(newSyncExec(r))
 	if err := r.commit.Close(context.Background()); err != nil {
 		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
 	}
@@ -224,7 +219,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 			s.Outputs = r.job.Outputs
 		}
 	}
-	s.Finished = r.opt.Now()
+	s.Finished = r.clk.Now()
 	r.recordOutcome(s)
 	return s, nil
 }
@@ -247,7 +242,7 @@ func (r *runner) learnedLimits() map[string]Limits {
 	defer r.modelsMu.Unlock()
 	out := map[string]Limits{}
 	for name, m := range r.models {
-		if l := m.limiter.Limits(); l.RPM > 0 || l.TPM > 0 {
+		if l := m.pacer.Limits(); l.RPM > 0 || l.TPM > 0 {
 			out[name] = l
 		}
 	}

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"sort"
 	"sync"
 	"time"
@@ -108,4 +109,17 @@ func (t *kindTally) list() []ErrorKind {
 		return out[i].Kind < out[j].Kind
 	})
 	return out
+}
+
+// summary gathers the run's outcome.
+func (r *runner) summary(rows int64) Summary {
+	r.mu.Lock()
+	stop, err := r.stop, r.stopErr
+	r.mu.Unlock()
+	spent, _ := r.db.Spent(context.Background())
+	return Summary{SpentUSD: spent,
+		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
+		ErrorKinds: r.kinds.list(), Limits: r.main.pacer.Limits(), Requests: r.requests.Load(),
+		State: r.job.State,
+	}
 }

@@ -7,63 +7,86 @@ import (
 	"math"
 	"time"
 
+	"github.com/sourcegraph/conc/pool"
+
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/client"
+	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/pace"
+	"github.com/batchprompt/batchprompt/internal/request"
 )
+
+// executor answers the requests the engine has claimed in the state
+// database. The engine hands it each claimed request in input order (Send,
+// which may block for back-pressure), then calls Wait once no more will
+// come. For every request the executor either hands one result to
+// runner.finish, or abandons it because the run is stopping, which leaves
+// it pending for the next run. State, dispatch and writers never know
+// which executor answered.
+type executor interface {
+	Send(req request.Request)
+	Wait()
+}
+
+// syncExec is the synchronous executor: a pool of workers, each sending
+// one request at a time through its model's pacer and the client, with
+// retries.
+type syncExec struct {
+	r    *runner
+	pool *pool.Pool
+}
+
+func newSyncExec(r *runner) *syncExec {
+	return &syncExec{r: r, pool: pool.New().WithMaxGoroutines(r.opt.Concurrency)}
+}
+
+func (e *syncExec) Send(req request.Request) { e.pool.Go(func() { e.r.work(req) }) }
+func (e *syncExec) Wait()                    { e.pool.Wait() }
 
 // work sends one row until it has a result or the run stops. A row that
 // is abandoned because the run stopped is not committed: it stays pending
 // in the state database and the next run sends it.
-func (r *runner) work(p pending) {
+func (r *runner) work(p request.Request) {
 	r.p.inFlight.Add(1)
 	defer r.p.inFlight.Add(-1)
+	m := r.modelFor(p.Model)
 	attempts, failures := 0, 0
 	for {
-		if err := r.waitPause(r.dispatchCtx); err != nil {
-			return
-		}
-		// The gate holds in-flight requests to what the rate can use
-		// (Little's law), so a lower learned limit or a pause takes effect
-		// within one latency instead of after a long queue.
-		permit, err := p.model.gate.Acquire(r.dispatchCtx)
+		permit, err := m.pacer.Admit(r.dispatchCtx, p.Charge)
 		if err != nil {
-			return
-		}
-		if err := p.model.limiter.Wait(r.dispatchCtx, p.charge); err != nil {
-			permit.Release()
-			var tl *ErrTooLarge
+			var tl *pace.ErrTooLarge
 			if errors.As(err, &tl) {
-				r.finish(r.failedRow(p, attempts, "too_large", fmt.Sprintf("%s: %v", p.pos, err), 0, nil))
+				r.finish(r.failedRow(p, attempts, "too_large", fmt.Sprintf("%s: %v", p.Pos, err), 0, nil))
 			}
 			return
 		}
 		if r.dispatchCtx.Err() != nil {
-			permit.Release()
+			m.pacer.Cancel(permit)
 			return
 		}
-		res, ok := r.reserve(p)
+		res, ok := r.reserve(p, m)
 		if !ok {
-			permit.Release()
+			m.pacer.Cancel(permit)
 			return
 		}
 		attempts++
 		r.requests.Add(1)
-		start := r.opt.Now()
-		resp, err := r.client.Send(r.sendCtx, p.model.name, p.body)
-		latency := r.opt.Now().Sub(start)
-		// Release before any backoff or pause: a sleeping row holds no slot.
-		permit.Release()
-		p.model.gate.Observe(latency, p.model.limiter.RequestRate())
+		start := r.clk.Now()
+		resp, err := r.client.Send(r.sendCtx, p.Model, p.Body)
+		latency := r.clk.Now().Sub(start)
 		if err == nil {
-			p.model.limiter.Observe(resp.Header)
+			m.pacer.Done(permit, latency, resp.Header, true)
 			r.succeeded()
-			row := r.okRow(p, resp, attempts, latency)
+			row := r.okRow(p, m, resp, attempts, latency)
 			if res != nil {
 				res.Settle(*row.CostUSD)
 			}
 			r.finish(row)
 			return
 		}
+		h, _ := client.Headers(err)
+		m.pacer.Done(permit, latency, h, false)
 		if res != nil {
 			// Failed requests are not billed: hand the reservation back.
 			res.Release()
@@ -71,27 +94,27 @@ func (r *runner) work(p pending) {
 		if r.sendCtx.Err() != nil {
 			return // abandoned after the drain timeout
 		}
-		c := Classify(err, r.opt.Now())
-		r.observeError(p.model, err)
+		c := client.Classify(err, r.clk.Now())
 		switch c.Verdict {
-		case RateLimited:
+		case client.RateLimited:
 			r.p.throttled.Add(1)
 			wait := c.Wait
 			if wait <= 0 {
 				failures++
-				wait = Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())
+				wait = client.Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())
 			}
-			r.pause(wait)
-			if r.stalled() {
+			m.pacer.Pause(wait)
+			r.report()
+			if r.stalled(m) {
 				return
 			}
-		case Retry:
+		case client.Retry:
 			if c.Kind == "unreachable" && !r.hadSuccess() {
-				r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.URL(p.model.name), err))
+				r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.URL(p.Model), err))
 				return
 			}
 			failures++
-			if r.stalled() {
+			if r.stalled(m) {
 				return
 			}
 			if failures >= r.opt.MaxAttempts {
@@ -99,23 +122,23 @@ func (r *runner) work(p pending) {
 				return
 			}
 			r.p.retries.Add(1)
-			if !sleepCtx(r.dispatchCtx, Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())) {
+			if !clock.Sleep(r.dispatchCtx, r.clk, client.Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())) {
 				return
 			}
-		case RowError:
-			r.finish(r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v", p.pos, err), latency, err))
+		case client.RowError:
+			r.finish(r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v", p.Pos, err), latency, err))
 			return
-		case Fatal:
-			r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, p.model.name))
+		case client.Fatal:
+			r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, p.Model))
 			return
-		case OutOfCredit:
+		case client.OutOfCredit:
 			r.stopWith(Stalled, fmt.Errorf("%w: the account is out of credit; add credit, then rerun the same command", err))
 			return
 		}
 	}
 }
 
-func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Duration) checkpoint.Row {
+func (r *runner) okRow(p request.Request, m *model, resp *client.Response, attempts int, latency time.Duration) checkpoint.Row {
 	c := resp.Completion
 	ch := c.Choices[0]
 	u := budget.Usage{PromptTokens: int64(c.Usage.PromptTokens), CompletionTokens: int64(c.Usage.CompletionTokens)}
@@ -125,16 +148,16 @@ func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Dur
 	if d := c.Usage.CompletionTokensDetails; d != nil {
 		u.ReasoningTokens = int64(d.ReasoningTokens)
 	}
-	model := c.Model
-	if model == "" {
-		model = p.model.name
+	answered := c.Model
+	if answered == "" {
+		answered = m.name
 	}
 	row := checkpoint.Row{
-		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusOK, ID: p.id, Kept: p.kept,
-		Output: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: model,
+		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusOK, ID: p.ID, Kept: p.Kept,
+		Output: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: answered,
 		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
 		CachedTokens: u.CachedTokens, ReasoningTokens: u.ReasoningTokens,
-		LatencyMS: latency.Milliseconds(), Attempts: attempts, HTTPStatus: resp.Status, Position: p.pos.String(),
+		LatencyMS: latency.Milliseconds(), Attempts: attempts, HTTPStatus: resp.Status, Position: p.Pos.String(),
 		RequestID: resp.Header.Get("x-request-id"),
 	}
 	// Price by the model we asked for: the answer names a dated snapshot,
@@ -142,21 +165,22 @@ func (r *runner) okRow(p pending, resp *Response, attempts int, latency time.Dur
 	if r.bodies {
 		row.ResponseBody = resp.Body
 	}
-	if p.model.priced {
-		cost := roundUSD(p.model.price.Cost(u))
+	if m.priced {
+		cost := roundUSD(m.price.Cost(u))
 		row.CostUSD = &cost
 	}
 	return row
 }
 
-func (r *runner) failedRow(p pending, attempts int, kind, msg string, latency time.Duration, err error) checkpoint.Row {
+func (r *runner) failedRow(p request.Request, attempts int, kind, msg string, latency time.Duration, err error) checkpoint.Row {
 	row := checkpoint.Row{
-		Key: p.key, Seq: p.seq, RequestHash: p.hash, Status: checkpoint.StatusFailed, ID: p.id, Kept: p.kept,
+		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusFailed, ID: p.ID, Kept: p.Kept,
 		Error: msg, ErrorKind: kind, LatencyMS: latency.Milliseconds(), Attempts: attempts,
-		Position: p.pos.String(),
+		Position: p.Pos.String(),
 	}
 	// Keep the server's answer: the Batch API format reports it as it came.
-	if he, ok := asHTTPError(err); ok {
+	var he *client.HTTPError
+	if errors.As(err, &he) {
 		row.HTTPStatus, row.ResponseBody, row.RequestID = he.Status, he.Body, he.Header.Get("x-request-id")
 	}
 	return row
@@ -164,8 +188,8 @@ func (r *runner) failedRow(p pending, attempts int, kind, msg string, latency ti
 
 // pendingRow records a row that ran out of transient retries: it gets an
 // error row in this run's outputs and is sent again by the next run.
-func (r *runner) pendingRow(p pending, attempts int, c Class, err error, latency time.Duration) checkpoint.Row {
-	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.pos, err, attempts), latency, err)
+func (r *runner) pendingRow(p request.Request, attempts int, c client.Class, err error, latency time.Duration) checkpoint.Row {
+	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.Pos, err, attempts), latency, err)
 	row.Status = checkpoint.StatusPending
 	return row
 }
@@ -209,15 +233,15 @@ func (r *runner) reused(st checkpoint.Status) {
 // reserve books the row's worst-case cost against the cap. It returns
 // false, and stops the run, when the cap would be crossed: the row is not
 // sent and stays pending for a run with a higher cap.
-func (r *runner) reserve(p pending) (*budget.Reservation, bool) {
+func (r *runner) reserve(p request.Request, m *model) (*budget.Reservation, bool) {
 	if r.cap == nil {
 		return nil, true
 	}
-	if !p.model.priced {
-		r.stopWith(Failed, fmt.Errorf("%s: --max-cost needs a price for model %s: give one with --prices FILE", p.pos, p.model.name))
+	if !m.priced {
+		r.stopWith(Failed, fmt.Errorf("%s: --max-cost needs a price for model %s: give one with --prices FILE", p.Pos, m.name))
 		return nil, false
 	}
-	worst := p.model.price.WorstCase(p.tokens, p.maxOut)
+	worst := m.price.WorstCase(p.Tokens, p.MaxOut)
 	res, err := r.cap.Reserve(worst)
 	if err != nil {
 		r.stopWith(BudgetReached, fmt.Errorf("the next request could cost up to $%.6f and the cap is $%.2f with $%.4f spent and $%.4f reserved: rerun with a higher --max-cost to continue",
@@ -230,20 +254,6 @@ func (r *runner) reserve(p pending) (*budget.Reservation, bool) {
 // roundUSD drops float noise below a millionth of a cent, so outputs show
 // 0.0000196 rather than 0.000019600000000000002.
 func roundUSD(v float64) float64 { return math.Round(v*1e12) / 1e12 }
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
-}
 
 func (r *runner) rand() float64 {
 	if r.opt.Rand != nil {

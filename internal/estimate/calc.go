@@ -1,4 +1,4 @@
-package pipeline
+package estimate
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/pace"
 )
 
 // Which limit sets a job's duration; see [DurationEstimate].
@@ -47,7 +48,7 @@ const limitsHint = "your limits are listed per model at https://platform.openai.
 
 // estimateDuration returns the duration of requests whose total TPM charge
 // is charge under l.
-func estimateDuration(requests, charge int64, l Limits) DurationEstimate {
+func estimateDuration(requests, charge int64, l pace.Limits) DurationEstimate {
 	d := DurationEstimate{RPM: max(l.RPM, 0), TPM: max(l.TPM, 0), TPMCharge: charge}
 	minutes := func(n int64, perMin float64) time.Duration {
 		m := float64(n) / perMin * float64(time.Minute)
@@ -117,4 +118,17 @@ func costRange(price budget.Price, promptTokens int64, o OutputRange) CostRange 
 		StandardLow: price.Cost(lo), StandardHigh: price.Cost(hi),
 		BatchLow: price.BatchCost(lo), BatchHigh: price.BatchCost(hi),
 	}
+}
+
+// maxOutputFor is the output cap every request is charged for:
+// --max-tokens, else the model's maximum output, else
+// budget.FallbackMaxOutput, the renderer's rule, with where it came from.
+func maxOutputFor(maxTokens *int64, price budget.Price) (int64, string) {
+	switch {
+	case maxTokens != nil:
+		return *maxTokens, "max-tokens"
+	case price.MaxOutput > 0:
+		return price.MaxOutput, "model"
+	}
+	return budget.FallbackMaxOutput, "fallback"
 }

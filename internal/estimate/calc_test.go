@@ -1,4 +1,4 @@
-package pipeline
+package estimate
 
 import (
 	"encoding/json"
@@ -7,27 +7,28 @@ import (
 	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/pace"
 )
 
 func TestEstimateDuration(t *testing.T) {
 	tests := []struct {
 		name             string
 		requests, charge int64
-		limits           Limits
+		limits           pace.Limits
 		known, lower     bool
 		total            time.Duration
 		binds            string
 	}{
 		{name: "no limits", requests: 1000, charge: 1e6, known: false},
 		// 10,000 requests at 500 RPM: 20 min. 10,000 × (100 + 100) tokens at 200k TPM: 10 min.
-		{name: "rpm binds", requests: 10000, charge: 2e6, limits: Limits{RPM: 500, TPM: 200000}, known: true, total: 20 * time.Minute, binds: BindsRPM},
+		{name: "rpm binds", requests: 10000, charge: 2e6, limits: pace.Limits{RPM: 500, TPM: 200000}, known: true, total: 20 * time.Minute, binds: BindsRPM},
 		// Same requests with a 16,384 output cap: 10,000 × 16,484 at 2M TPM = 82.42 min.
-		{name: "tpm binds", requests: 10000, charge: 164_840_000, limits: Limits{RPM: 5000, TPM: 2e6}, known: true, total: time.Duration(82.42 * float64(time.Minute)), binds: BindsTPM},
-		{name: "rpm only", requests: 90, charge: 1e9, limits: Limits{RPM: 60}, known: true, lower: true, total: 90 * time.Second, binds: BindsRPM},
-		{name: "tpm only", requests: 90, charge: 30000, limits: Limits{TPM: 60000}, known: true, lower: true, total: 30 * time.Second, binds: BindsTPM},
-		{name: "fractional rpm", requests: 1, charge: 1, limits: Limits{RPM: 0.5, TPM: 1e9}, known: true, total: 2 * time.Minute, binds: BindsRPM},
-		{name: "zero requests", requests: 0, charge: 0, limits: Limits{RPM: 10, TPM: 10}, known: true, total: 0, binds: BindsRPM},
-		{name: "huge", requests: math.MaxInt64, charge: math.MaxInt64, limits: Limits{RPM: 1e-9, TPM: 1}, known: true, total: math.MaxInt64, binds: BindsRPM},
+		{name: "tpm binds", requests: 10000, charge: 164_840_000, limits: pace.Limits{RPM: 5000, TPM: 2e6}, known: true, total: time.Duration(82.42 * float64(time.Minute)), binds: BindsTPM},
+		{name: "rpm only", requests: 90, charge: 1e9, limits: pace.Limits{RPM: 60}, known: true, lower: true, total: 90 * time.Second, binds: BindsRPM},
+		{name: "tpm only", requests: 90, charge: 30000, limits: pace.Limits{TPM: 60000}, known: true, lower: true, total: 30 * time.Second, binds: BindsTPM},
+		{name: "fractional rpm", requests: 1, charge: 1, limits: pace.Limits{RPM: 0.5, TPM: 1e9}, known: true, total: 2 * time.Minute, binds: BindsRPM},
+		{name: "zero requests", requests: 0, charge: 0, limits: pace.Limits{RPM: 10, TPM: 10}, known: true, total: 0, binds: BindsRPM},
+		{name: "huge", requests: math.MaxInt64, charge: math.MaxInt64, limits: pace.Limits{RPM: 1e-9, TPM: 1}, known: true, total: math.MaxInt64, binds: BindsRPM},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

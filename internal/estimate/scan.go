@@ -1,75 +1,94 @@
-package pipeline
+package estimate
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
+	"sort"
+	"strings"
 	"sync"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
 )
 
-// estBatchSize is how many records travel to a worker at once: large enough
+// batchSize is how many records travel to a worker at once: large enough
 // that channel operations cost nothing next to tokenising, small enough
 // that the records in flight stay a few MB.
-const estBatchSize = 256
+const batchSize = 256
 
-// estScan is one Estimate's streaming pass. The reader goroutine batches
-// records, workers render and count them, and the calling goroutine alone
-// folds the results into the counters, so no counter needs a lock.
-type estScan struct {
-	job    Job
-	opt    EstimateOptions
-	price  budget.Price
-	prompt *Prompt
-	maxOut int64
-	// base is the chat tokens of the system message, the user message's
-	// role and the reply priming: Counter.Chat is a sum over messages, so
-	// a row's prompt tokens are base + Count(user text), exactly
-	// Counter.Chat(system, user), without re-counting the system message.
-	base int64
-
-	e        EstimateReport
-	stats    budget.TokenStats
-	examples exampleKeeper
+// Spec is what an estimate needs of the job besides its rows.
+type Spec struct {
+	Model     string // the job's model; Batch API bodies may name others
+	MaxTokens *int64 // --max-tokens: the output range's high end when set
+	Limit     int64  // > 0: only the first Limit rows
+	Batch     bool   // the rows are Batch API lines: one report per model
 }
 
-// estRow is what a worker learned about one row.
-type estRow struct {
+// Scan reads in to its end (or spec.Limit), renders every record with
+// render exactly as run does, and returns one report for a templated job,
+// or one per model, sorted by name, for Batch API lines (lines that cannot
+// be sent count under spec.Model).
+//
+// It streams in constant memory: per row it keeps only counters and a
+// fixed-size histogram, never the row. Rendering and counting run on
+// opt.Workers goroutines; tokenising dominates, about 8 MB of prompt text
+// per CPU-second. A model missing from the price table is an error
+// wrapping ErrUnpriced. Duplicate ids are not detected (that needs every
+// id in memory): run reports them.
+func Scan(ctx context.Context, in readers.Reader, render *request.Renderer, spec Spec, opt Options) ([]Report, error) {
+	opt.setDefaults()
+	s := &scan{spec: spec, opt: opt, render: render, accs: map[string]*acc{}}
+	if _, err := s.accFor(spec.Model); err != nil && !spec.Batch {
+		return nil, err
+	}
+	if err := s.run(ctx, in); err != nil {
+		return nil, err
+	}
+	return s.reports(), nil
+}
+
+func (opt *Options) setDefaults() {
+	if opt.Prices == nil {
+		opt.Prices = budget.DefaultPrices()
+	}
+	if opt.MaxExamples <= 0 {
+		opt.MaxExamples = DefaultMaxExamples
+	}
+	if opt.Workers <= 0 {
+		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+}
+
+// scan is one estimate's streaming pass. The reader goroutine batches
+// records, workers render and count them, and the calling goroutine alone
+// folds the results into the accumulators, so none needs a lock.
+type scan struct {
+	spec   Spec
+	opt    Options
+	render *request.Renderer
+	accs   map[string]*acc
+	err    error // the first fold error (an unpriced model)
+}
+
+// row is what a worker learned about one record.
+type row struct {
 	seq          int64
 	pos          readers.Position
-	kind, err    string // kind "" for a row that rendered
+	kind, err    string // kind "" for a row that can be sent
+	model        string
 	tokens, size int64
+	maxOut       int64
 }
 
-func newEstScan(job Job, opt EstimateOptions, price budget.Price, prompt *Prompt) *estScan {
-	s := &estScan{job: job, opt: opt, price: price, prompt: prompt, examples: exampleKeeper{max: opt.MaxExamples}}
-	s.maxOut, _ = maxOutputFor(job.Params.MaxTokens, price)
-	msgs := make([]budget.Message, 0, 2)
-	if job.System != "" {
-		msgs = append(msgs, budget.Message{Role: "system", Content: job.System})
-	}
-	msgs = append(msgs, budget.Message{Role: "user"})
-	s.base = int64(opt.Counter.Chat(job.Model, msgs))
-	return s
-}
-
-// run streams in through the workers and folds every row into s.
-func (s *estScan) run(ctx context.Context, in readers.Reader) error {
+func (s *scan) run(ctx context.Context, in readers.Reader) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	workers := s.opt.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	batches := make(chan []readers.Record, workers)
-	results := make(chan []estRow, workers)
-
+	batches := make(chan []readers.Record, s.opt.Workers)
+	results := make(chan []row, s.opt.Workers)
 	var readErr error
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -77,10 +96,10 @@ func (s *estScan) run(ctx context.Context, in readers.Reader) error {
 		readErr = s.read(ctx, in, batches)
 	})
 	var workWG sync.WaitGroup
-	for range workers {
+	for range s.opt.Workers {
 		workWG.Go(func() {
 			for b := range batches {
-				rows := make([]estRow, len(b))
+				rows := make([]row, len(b))
 				for i, rec := range b {
 					rows[i] = s.measure(rec)
 				}
@@ -95,35 +114,43 @@ func (s *estScan) run(ctx context.Context, in readers.Reader) error {
 	go func() { workWG.Wait(); close(results) }()
 	for rows := range results {
 		for _, r := range rows {
-			s.fold(r)
+			if s.err == nil {
+				s.fold(r)
+			}
+			if s.err != nil {
+				cancel()
+			}
 		}
 	}
 	wg.Wait()
-	if readErr != nil {
+	switch {
+	case s.err != nil:
+		return s.err
+	case readErr != nil:
 		return readErr
 	}
 	return ctx.Err()
 }
 
-// read sends batches of records, stopping after Job.Limit rows. A record's
-// Pos.Row counts every record read, malformed ones included, which is
-// exactly Run's row number (its seq).
-func (s *estScan) read(ctx context.Context, in readers.Reader, out chan<- []readers.Record) error {
+// read sends batches of records, stopping after spec.Limit rows. A
+// record's Pos.Row counts every record read, malformed ones included,
+// which is exactly run's row number.
+func (s *scan) read(ctx context.Context, in readers.Reader, out chan<- []readers.Record) error {
 	var n int64
-	batch := make([]readers.Record, 0, estBatchSize)
+	batch := make([]readers.Record, 0, batchSize)
 	send := func() bool {
 		if len(batch) == 0 {
 			return true
 		}
 		select {
 		case out <- batch:
-			batch = make([]readers.Record, 0, estBatchSize)
+			batch = make([]readers.Record, 0, batchSize)
 			return true
 		case <-ctx.Done():
 			return false
 		}
 	}
-	for s.job.Limit <= 0 || n < s.job.Limit {
+	for s.spec.Limit <= 0 || n < s.spec.Limit {
 		rec, err := in.Next(ctx)
 		if errors.Is(err, io.EOF) {
 			break
@@ -132,7 +159,7 @@ func (s *estScan) read(ctx context.Context, in readers.Reader, out chan<- []read
 			return err
 		}
 		n++
-		if batch = append(batch, rec); len(batch) == estBatchSize && !send() {
+		if batch = append(batch, rec); len(batch) == batchSize && !send() {
 			return ctx.Err()
 		}
 	}
@@ -142,108 +169,79 @@ func (s *estScan) read(ctx context.Context, in readers.Reader, out chan<- []read
 	return nil
 }
 
-// measure renders and counts one row exactly as Run's prepare does.
-func (s *estScan) measure(rec readers.Record) estRow {
-	r := estRow{seq: rec.Pos.Row, pos: rec.Pos}
-	if rec.Err != nil {
-		r.kind, r.err = "parse", rec.Err.Error()
+// measure renders and counts one record through the renderer.
+func (s *scan) measure(rec readers.Record) row {
+	p := s.render.Render(rec, rec.Pos.Row)
+	r := row{seq: rec.Pos.Row, pos: rec.Pos, model: s.spec.Model}
+	if p.Err != nil {
+		r.kind, r.err = problemKind(p.Err.Kind), strings.TrimPrefix(p.Err.Msg, rec.Pos.String()+": ")
 		return r
 	}
-	if s.job.IDColumn != "" {
-		if f, ok := rec.Lookup(s.job.IDColumn); !ok || f.Null || f.Value == "" {
-			r.kind, r.err = "id", fmt.Sprintf("id column %q is empty", s.job.IDColumn)
-			return r
-		}
-	}
-	text, err := s.prompt.Render(rec)
-	if err != nil {
-		r.kind, r.err = "render", err.Error()
-		return r
-	}
-	r.size = int64(len(text))
-	r.tokens = s.base + int64(s.opt.Counter.Count(s.job.Model, text))
+	r.model, r.maxOut, r.size = p.Model, p.MaxOut, p.PromptBytes()
+	s.render.Count(&p)
+	r.tokens = p.Tokens
 	return r
 }
 
-// fold adds one row to the estimate; only the calling goroutine runs it.
-func (s *estScan) fold(r estRow) {
-	e := &s.e
-	e.Rows++
-	switch r.kind {
-	case "parse", "render", "id":
-		e.Failed++
-		switch r.kind {
-		case "parse":
-			e.ParseErrors++
-		case "render":
-			e.RenderErrors++
-		default:
-			e.IDErrors++
+// problemKind folds the renderer's error kinds into the estimate's three:
+// parse, id and render (anything else a line can get wrong).
+func problemKind(kind string) string {
+	switch kind {
+	case "parse", "id":
+		return kind
+	}
+	return "render"
+}
+
+// accFor returns the accumulator of model, making it on first use.
+func (s *scan) accFor(model string) (*acc, error) {
+	if a, ok := s.accs[model]; ok {
+		return a, nil
+	}
+	price, ok := s.opt.Prices.Lookup(model)
+	if !ok {
+		where := "is not in the price table"
+		if s.spec.Batch {
+			where = "(named in the request bodies) is not in the price table"
 		}
-		s.examples.add(RowProblem{Row: r.seq, Position: r.pos.String(), Kind: r.kind, Error: r.err})
+		return nil, fmt.Errorf("%w: %q %s (%s), so its cost cannot be estimated; "+
+			`add it with --prices FILE, a JSON or YAML file such as {"%s": {"input": 0.15, "output": 0.60, "context_window": 128000, "max_output": 16384}} (USD per 1M tokens)`,
+			ErrUnpriced, model, where, s.opt.Prices.Source(), model)
+	}
+	a := &acc{price: price, examples: exampleKeeper{max: s.opt.MaxExamples}}
+	s.accs[model] = a
+	return a, nil
+}
+
+func (s *scan) fold(r row) {
+	a, err := s.accFor(r.model)
+	if err != nil {
+		s.err = err
 		return
 	}
-	e.PromptBytes += r.size
-	s.stats.Add(r.tokens)
-	window, tpm := s.price.ContextWindow, s.opt.Limits.TPM
-	switch charge := budget.TPMCharge(r.tokens, s.maxOut); {
-	case window > 0 && r.tokens > window:
-		e.OverInput++
-		s.examples.add(RowProblem{Row: r.seq, Position: r.pos.String(), Kind: "over_input",
-			Error: fmt.Sprintf("prompt is %d tokens, over %s's input limit of %d", r.tokens, s.price.Model, window)})
-	case tpm > 0 && float64(charge) > tpm:
-		e.OverTPM++
-		s.examples.add(RowProblem{Row: r.seq, Position: r.pos.String(), Kind: "over_tpm",
-			Error: fmt.Sprintf("request is charged %d tokens (prompt %d + output cap %d), over the limit of %.0f per minute", charge, r.tokens, s.maxOut, tpm)})
-	default:
-		e.Requests++
-		e.PromptTokens.Billed += r.tokens
-		if window > 0 && charge > window {
-			e.Tight++
+	a.fold(r, s.opt.Limits.TPM)
+}
+
+// reports finishes every accumulator, sorted by model.
+func (s *scan) reports() []Report {
+	models := make([]string, 0, len(s.accs))
+	for m := range s.accs {
+		models = append(models, m)
+	}
+	sort.Strings(models)
+	out := make([]Report, 0, len(models))
+	for _, m := range models {
+		a := s.accs[m]
+		e := a.result()
+		e.Model, e.Price, e.PriceModel, e.PriceSource = m, a.price, a.price.Model, s.opt.Prices.Source()
+		maxTokens := s.spec.MaxTokens
+		if s.spec.Batch {
+			maxTokens = &a.maxCap // each body sets its own cap: the largest bounds the range
 		}
-	}
-}
-
-// result finishes the counters into an EstimateReport.
-func (s *estScan) result() EstimateReport {
-	e := s.e
-	st := &s.stats
-	e.PromptTokens.Total, e.PromptTokens.Mean = st.Sum(), st.Mean()
-	e.PromptTokens.Min, e.PromptTokens.Max = st.Min(), st.Max()
-	e.PromptTokens.P50, e.PromptTokens.P95 = st.Quantile(0.5), st.Quantile(0.95)
-	e.Problems = s.examples.sorted()
-	return e
-}
-
-// exampleKeeper keeps the max problems with the lowest row numbers, so the
-// examples are the first ones in input order whatever order the workers
-// finish in.
-type exampleKeeper struct {
-	max   int
-	items []RowProblem
-}
-
-func (k *exampleKeeper) add(p RowProblem) {
-	if len(k.items) < k.max {
-		k.items = append(k.items, p)
-		return
-	}
-	last := 0
-	for i, it := range k.items {
-		if it.Row > k.items[last].Row {
-			last = i
-		}
-	}
-	if p.Row < k.items[last].Row {
-		k.items[last] = p
-	}
-}
-
-func (k *exampleKeeper) sorted() []RowProblem {
-	out := slices.Clone(k.items)
-	slices.SortFunc(out, func(a, b RowProblem) int { return cmp.Compare(a.Row, b.Row) })
-	if out == nil {
-		out = []RowProblem{}
+		e.Output = outputRange(maxTokens, s.opt.ExpectOutputTokens, a.price, e.Requests)
+		e.Cost = costRange(a.price, e.PromptTokens.Billed, e.Output)
+		e.Duration = estimateDuration(e.Requests, a.charge, s.opt.Limits)
+		out = append(out, e)
 	}
 	return out
 }

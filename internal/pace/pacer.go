@@ -90,6 +90,14 @@ func (p *Pacer) Done(permit *Permit, latency time.Duration, h http.Header, ok bo
 	p.mu.Unlock()
 }
 
+// Cancel gives back a permit whose request was never sent (the run is
+// stopping, or the budget refused it). It counts as neither success nor
+// failure.
+func (p *Pacer) Cancel(permit *Permit) {
+	permit.Release()
+	p.limiter.Observe(nil) // a held probe must not keep the others waiting
+}
+
 // Pause makes every request to the model wait d from now before it is
 // sent: a 429 means the limit is spent, so one request's wait is everyone's.
 func (p *Pacer) Pause(d time.Duration) {
