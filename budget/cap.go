@@ -139,14 +139,6 @@ func (r *Reservation) Release() {
 	c.reserved -= r.amount
 }
 
-// Amount returns the USD held by the reservation.
-func (r *Reservation) Amount() float64 {
-	if r == nil {
-		return 0
-	}
-	return usd(r.amount)
-}
-
 // Spent returns the USD settled so far, including alreadySpentUSD.
 func (c *Cap) Spent() float64 {
 	c.mu.Lock()
@@ -163,21 +155,6 @@ func (c *Cap) Reserved() float64 {
 
 // Limit returns the cap's limit in USD (+Inf when unlimited).
 func (c *Cap) Limit() float64 { return usd(c.limit) }
-
-// Remaining returns the USD still available for new reservations, never
-// negative (+Inf when unlimited).
-func (c *Cap) Remaining() float64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.limit == unlimited {
-		return math.Inf(1)
-	}
-	free := c.limit - c.spent
-	if free < c.reserved {
-		return 0
-	}
-	return usd(free - c.reserved)
-}
 
 func usd(n nanoUSD) float64 {
 	if n == unlimited {

@@ -75,13 +75,6 @@ func (s *TokenStats) Add(n int64) {
 	}
 }
 
-// Count returns the number of values added.
-func (s *TokenStats) Count() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.count
-}
-
 // Sum returns the exact sum of the values added.
 func (s *TokenStats) Sum() int64 {
 	s.mu.Lock()

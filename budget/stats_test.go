@@ -51,9 +51,6 @@ func TestTokenStatsAgainstExact(t *testing.T) {
 				}
 			}
 			slices.Sort(vals)
-			if s.Count() != int64(n) {
-				t.Errorf("Count = %d, want %d", s.Count(), n)
-			}
 			if tt.name == "huge" {
 				if s.Sum() != math.MaxInt64 {
 					t.Errorf("Sum = %d, want saturated", s.Sum())
@@ -79,7 +76,7 @@ func TestTokenStatsAgainstExact(t *testing.T) {
 
 func TestTokenStatsEdges(t *testing.T) {
 	var s TokenStats
-	if s.Count() != 0 || s.Sum() != 0 || s.Mean() != 0 || s.Max() != 0 || s.Min() != 0 || s.Quantile(0.5) != 0 {
+	if s.Sum() != 0 || s.Mean() != 0 || s.Max() != 0 || s.Min() != 0 || s.Quantile(0.5) != 0 {
 		t.Fatal("empty stats not all zero")
 	}
 	s.Add(-7) // recorded as 0
@@ -130,7 +127,7 @@ func TestTokenStatsConcurrent(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if s.Count() != 8000 || s.Sum() != 8000*7999/2 || s.Max() != 7999 {
-		t.Fatalf("Count, Sum, Max = %d, %d, %d", s.Count(), s.Sum(), s.Max())
+	if s.Mean() != 3999.5 || s.Sum() != 8000*7999/2 || s.Max() != 7999 {
+		t.Fatalf("Mean, Sum, Max = %g, %d, %d; want 3999.5 (8000 values), %d, 7999", s.Mean(), s.Sum(), s.Max(), 8000*7999/2)
 	}
 }
