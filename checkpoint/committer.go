@@ -5,11 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
-// ErrCommitterClosed is returned by Add and Flush after Close.
+// ErrCommitterClosed is returned by Add after Close.
 var ErrCommitterClosed = errors.New("checkpoint: committer closed")
 
 // CommitterOptions tunes a Committer. The zero value is usable.
@@ -27,12 +26,11 @@ type CommitterOptions struct {
 	After func(d time.Duration) <-chan time.Time
 }
 
-// msg is one item of the committer's queue: a row, or a flush/close request
-// carrying the channel its outcome is reported on.
+// msg is one item of the committer's queue: a row, or the request to
+// commit what is queued and stop.
 type msg struct {
-	row   Row
-	reply chan error // nil for a row
-	stop  bool
+	row  Row
+	stop bool
 }
 
 // Committer commits rows to a DB as they arrive, in short transactions of up
@@ -54,8 +52,6 @@ type Committer struct {
 	err    error // first commit error, sticky
 	done   chan struct{}
 	closeM sync.Once
-
-	committed atomic.Int64
 
 	// afterCommit, when set (tests only), is called by the loop after each
 	// successful commit with the number of rows it wrote.
@@ -82,7 +78,8 @@ func newCommitter(db *DB, opt CommitterOptions, afterCommit func(int)) *Committe
 // Add queues r for commit. It blocks while the queue is full, until there is
 // room or ctx ends. It returns the first commit error if one has happened
 // (after which nothing more is committed), ErrCommitterClosed after Close,
-// or ctx's error. A nil return means queued, not yet durable: see Flush.
+// or ctx's error. A nil return means queued, not yet durable: rows are
+// durable once committed (at most MaxDelay later) or when Close returns nil.
 func (c *Committer) Add(ctx context.Context, r Row) error {
 	if err := c.firstErr(); err != nil {
 		return err
@@ -98,33 +95,6 @@ func (c *Committer) Add(ctx context.Context, r Row) error {
 	select {
 	case c.in <- msg{row: r}:
 		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-// Flush commits every row queued before it was called and returns once they
-// are durable (or the first commit error). ctx bounds the wait, not the commit.
-func (c *Committer) Flush(ctx context.Context) error {
-	reply := make(chan error, 1)
-	c.mu.RLock()
-	if c.closed {
-		c.mu.RUnlock()
-		if err := c.firstErr(); err != nil {
-			return err
-		}
-		return ErrCommitterClosed
-	}
-	select {
-	case c.in <- msg{reply: reply}:
-	case <-ctx.Done():
-		c.mu.RUnlock()
-		return ctx.Err()
-	}
-	c.mu.RUnlock()
-	select {
-	case err := <-reply:
-		return err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -150,10 +120,6 @@ func (c *Committer) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
-
-// Committed returns how many rows have been durably committed so far
-// (duplicates of a key count each time they were committed).
-func (c *Committer) Committed() int64 { return c.committed.Load() }
 
 func (c *Committer) firstErr() error {
 	c.errMu.Lock()

@@ -30,48 +30,41 @@ func (c *Committer) loop() {
 			}
 		}()
 	}
-	flush := func() error {
+	// flush commits the pending batch; a failure is kept in c.err (sticky),
+	// where Add and Close report it.
+	flush := func() {
 		timer = nil
 		if len(pending) == 0 {
-			return c.firstErr()
+			return
 		}
-		if err := c.firstErr(); err != nil {
+		if c.firstErr() != nil {
 			pending = pending[:0] // after a failure nothing more is written
-			return err
+			return
 		}
 		// Never cancelled: see the Committer doc.
-		err := c.db.Commit(context.Background(), pending)
-		if err != nil {
+		if err := c.db.Commit(context.Background(), pending); err != nil {
 			c.setErr(err)
-		} else {
-			c.committed.Add(int64(len(pending)))
-			if c.afterCommit != nil {
-				c.afterCommit(len(pending))
-			}
+		} else if c.afterCommit != nil {
+			c.afterCommit(len(pending))
 		}
 		clear(pending) // drop references to outputs and bodies
 		pending = pending[:0]
-		return c.firstErr()
 	}
 	for {
 		select {
 		case m := <-c.in:
-			switch {
-			case m.stop:
-				flush() //nolint:errcheck // sticky; Close reads it
+			if m.stop {
+				flush()
 				return
-			case m.reply != nil:
-				m.reply <- flush()
-			default:
-				pending = append(pending, m.row)
-				if len(pending) >= c.opt.MaxRows {
-					flush() //nolint:errcheck // sticky; Add reports it
-				} else if timer == nil {
-					timer = after(c.opt.MaxDelay)
-				}
+			}
+			pending = append(pending, m.row)
+			if len(pending) >= c.opt.MaxRows {
+				flush()
+			} else if timer == nil {
+				timer = after(c.opt.MaxDelay)
 			}
 		case <-timer:
-			flush() //nolint:errcheck // sticky; Add reports it
+			flush()
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// neverFires is an After that never fires: only MaxRows and Flush commit.
+// neverFires is an After that never fires: only MaxRows and Close commit.
 func neverFires(time.Duration) <-chan time.Time { return nil }
 
 func TestCommitterConcurrentExactlyOnce(t *testing.T) {
@@ -26,19 +26,11 @@ func TestCommitterConcurrentExactlyOnce(t *testing.T) {
 					t.Errorf("Add: %v", err)
 					return
 				}
-				if i%100 == 0 {
-					if err := c.Flush(ctx); err != nil {
-						t.Errorf("Flush: %v", err)
-					}
-				}
 			}
 		})
 	}
 	wg.Wait()
 	must(t, c.Close(ctx))
-	if got := c.Committed(); got != writers*perWriter {
-		t.Errorf("Committed() = %d, want %d", got, writers*perWriter)
-	}
 	seen := map[int64]bool{}
 	must(t, db.Rows(ctx, func(r Row) error {
 		if seen[r.Seq] {
@@ -59,7 +51,7 @@ func TestCommitterTriggers(t *testing.T) {
 		maxRows int
 		add     int
 		fire    bool  // fire the injected MaxDelay timer after adding
-		want    []int // batch sizes committed, in order, before Flush
+		want    []int // batch sizes committed, in order, before Close
 	}{
 		{"MaxRows fills batches", 3, 7, false, []int{3, 3}},
 		// One row only: with two, the tick could race the second row's receipt.
@@ -88,11 +80,7 @@ func TestCommitterTriggers(t *testing.T) {
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("batches = %v, want %v", got, tc.want)
 			}
-			must(t, c.Flush(ctx))
-			if got := c.Committed(); got != int64(tc.add) {
-				t.Errorf("Committed() after Flush = %d, want %d", got, tc.add)
-			}
-			must(t, c.Close(ctx))
+			must(t, c.Close(ctx)) // commits the rest
 			if n := len(doneMap(t, db)); n != tc.add {
 				t.Errorf("%d rows stored, want %d", n, tc.add)
 			}
@@ -121,13 +109,10 @@ func TestCommitterBlocksWhenFull(t *testing.T) {
 	if err := c.Add(cctx, okRow("x", 9)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Add on a full queue with a cancelled ctx = %v", err)
 	}
-	if err := c.Flush(cctx); !errors.Is(err, context.Canceled) {
-		t.Fatalf("Flush with a cancelled ctx = %v", err)
-	}
 	close(release)
 	must(t, c.Close(ctx))
-	if got := c.Committed(); got != 4 {
-		t.Errorf("Committed() = %d, want 4", got)
+	if n := len(doneMap(t, db)); n != 4 {
+		t.Errorf("%d rows stored, want 4", n)
 	}
 }
 
@@ -138,14 +123,11 @@ func TestCommitterClose(t *testing.T) {
 	must(t, c.Add(ctx, okRow("a", 0)))
 	must(t, c.Close(ctx)) // flushes
 	must(t, c.Close(ctx)) // idempotent
-	if c.Committed() != 1 {
-		t.Errorf("Committed() = %d, want 1", c.Committed())
+	if n := len(doneMap(t, db)); n != 1 {
+		t.Errorf("%d rows stored, want 1", n)
 	}
 	if err := c.Add(ctx, okRow("b", 1)); !errors.Is(err, ErrCommitterClosed) {
 		t.Errorf("Add after Close = %v", err)
-	}
-	if err := c.Flush(ctx); !errors.Is(err, ErrCommitterClosed) {
-		t.Errorf("Flush after Close = %v", err)
 	}
 	if err := c.Add(ctx, Row{Key: "bad"}); err == nil {
 		t.Errorf("Add of an invalid row succeeded")
@@ -155,23 +137,24 @@ func TestCommitterClose(t *testing.T) {
 func TestCommitterErrorIsSticky(t *testing.T) {
 	ctx := context.Background()
 	db := openTemp(t)
-	c := NewCommitter(db, CommitterOptions{After: neverFires})
+	batches := make(chan int, 10)
+	c := newCommitter(db, CommitterOptions{MaxRows: 1, After: neverFires}, func(n int) { batches <- n })
 	must(t, c.Add(ctx, okRow("a", 0)))
-	must(t, c.Flush(ctx))
+	<-batches           // a is committed
 	must(t, db.Close()) // every later commit fails
 	must(t, c.Add(ctx, okRow("b", 1)))
-	err := c.Flush(ctx)
+	err := c.Close(ctx)
 	if err == nil {
-		t.Fatal("Flush after the database closed succeeded")
+		t.Fatal("Close after the database closed succeeded")
 	}
-	if err2 := c.Add(ctx, okRow("c", 2)); !errors.Is(err2, err) && err2.Error() != err.Error() {
+	if err2 := c.Add(ctx, okRow("c", 2)); err2 == nil || err2.Error() != err.Error() {
 		t.Errorf("Add after a commit error = %v, want the first error %v", err2, err)
 	}
 	if err3 := c.Close(ctx); err3 == nil || err3.Error() != err.Error() {
-		t.Errorf("Close = %v, want %v", err3, err)
+		t.Errorf("Close again = %v, want %v", err3, err)
 	}
-	if c.Committed() != 1 {
-		t.Errorf("Committed() = %d, want 1", c.Committed())
+	if len(batches) != 0 {
+		t.Errorf("%d more batches committed after the database closed", len(batches))
 	}
 }
 
@@ -192,7 +175,7 @@ func TestCommitterRearmsAfterTimedFlush(t *testing.T) {
 		}
 	}
 	must(t, c.Close(ctx))
-	if c.Committed() != 3 {
-		t.Errorf("Committed() = %d, want 3", c.Committed())
+	if n := len(doneMap(t, db)); n != 3 {
+		t.Errorf("%d rows stored, want 3", n)
 	}
 }
