@@ -33,16 +33,29 @@ ON CONFLICT(key) DO UPDATE SET
 	response_body = excluded.response_body, position_file = excluded.position_file,
 	position = excluded.position, request_id = excluded.request_id`
 
-// rowArgs lists insertSQL's arguments for r, with its kept columns and
-// position already encoded (see encodeKept and namer.position).
-func rowArgs(r *Row, run, updated int64, kept, posFile, pos any) []any {
+// rowArgs lists insertSQL's arguments for r, encoded as the schema says,
+// with its kept columns already encoded (see encodeKept). names gives the
+// ids of its model, finish reason and position's file.
+func rowArgs(ctx context.Context, names *namer, r *Row, run, updated int64, kept any) ([]any, error) {
+	posFile, pos, err := names.position(ctx, r.Position)
+	if err != nil {
+		return nil, err
+	}
+	model, err := names.id(ctx, r.Model)
+	if err != nil {
+		return nil, err
+	}
+	finish, err := names.id(ctx, r.FinishReason)
+	if err != nil {
+		return nil, err
+	}
 	return []any{
 		r.Key, run, r.Seq, updated, encodeHash(r.RequestHash), int64(r.Status), encodeID(r.Key, r.ID), kept,
-		r.Output, r.FinishReason, r.Model,
+		r.Output, finish, model,
 		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.ReasoningTokens, nullFloat(r.CostUSD),
 		r.LatencyMS, int64(r.Attempts), r.Error, r.ErrorKind, int64(r.HTTPStatus),
 		nullBytes(r.ResponseBody), posFile, pos, r.RequestID,
-	}
+	}, nil
 }
 
 // ErrNotCommitted is returned (wrapped) by Touch for a key that has no stored row.
@@ -90,12 +103,12 @@ func (db *DB) Commit(ctx context.Context, rows []Row) error {
 			if err != nil {
 				return fmt.Errorf("row %q: encode kept columns: %w", r.Key, err)
 			}
-			posFile, pos, err := names.position(ctx, r.Position)
+			updated++
+			args, err := rowArgs(ctx, names, r, run, updated, kept)
 			if err != nil {
 				return fmt.Errorf("row %q: %w", r.Key, err)
 			}
-			updated++
-			if _, err := stmt.ExecContext(ctx, rowArgs(r, run, updated, kept, posFile, pos)...); err != nil {
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return fmt.Errorf("row %q (%s): upsert: %w", r.Key, r.Position, err)
 			}
 		}

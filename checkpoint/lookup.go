@@ -41,7 +41,7 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 	for i, k := range keys {
 		args[i] = k
 	}
-	q := "SELECT r.key, r.request_hash, r.status, r.run, r.seq, r.position, f.name FROM rows AS r" + rowsFrom +
+	q := "SELECT r.key, r.request_hash, r.status, r.run, r.seq, r.position, f.name FROM rows AS r" + placeFrom +
 		" WHERE r.key IN (?" + strings.Repeat(",?", len(keys)-1) + ")"
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {

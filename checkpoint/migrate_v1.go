@@ -99,14 +99,14 @@ FROM rows WHERE rowid > ? ORDER BY rowid LIMIT ?`, after, migrateBatch)
 
 // insert writes r with the schema 2 encoding through ins (insertSQL).
 func (r *v1Row) insert(ctx context.Context, ins *sql.Stmt, names *namer) error {
-	file, pos, err := names.position(ctx, r.Position)
-	if err != nil {
-		return err
-	}
 	var kept any
 	if r.kept.Valid {
 		kept = r.kept.String
 	}
-	_, err = ins.ExecContext(ctx, rowArgs(&r.Row, r.run, r.updated, kept, file, pos)...)
+	args, err := rowArgs(ctx, names, &r.Row, r.run, r.updated, kept)
+	if err != nil {
+		return err
+	}
+	_, err = ins.ExecContext(ctx, args...)
 	return err
 }

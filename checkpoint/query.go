@@ -42,14 +42,17 @@ func (db *DB) Done(ctx context.Context, fn func(key, requestHash string, st Stat
 }
 
 // rowColumns lists what Rows reads, in scanRow's order, from rowsFrom.
-const rowColumns = `r.key, r.seq, r.request_hash, r.status, r.id, r.kept, r.output, r.finish_reason, r.model,
+const rowColumns = `r.key, r.seq, r.request_hash, r.status, r.id, r.kept, r.output, fr.name, m.name,
 	r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reasoning_tokens, r.cost_usd,
 	r.latency_ms, r.attempts, r.error, r.error_kind, r.http_status, r.response_body,
 	r.position, f.name, r.request_id`
 
-// rowsFrom joins each row to the name of its position's file; names is a
+// placeFrom joins each row to the name of its position's file; names is a
 // handful of rows, so the join is one cached look-up per row.
-const rowsFrom = ` LEFT JOIN names AS f ON f.id = r.position_file`
+const placeFrom = ` LEFT JOIN names AS f ON f.id = r.position_file`
+
+// rowsFrom joins each row to its position's file, finish reason and model.
+const rowsFrom = placeFrom + ` LEFT JOIN names AS fr ON fr.id = r.finish_reason LEFT JOIN names AS m ON m.id = r.model`
 
 // Rows calls fn with every row placed in the input (Seq >= 0), ordered by
 // Seq (then by which key was stored first, should two rows share a Seq:
@@ -86,16 +89,21 @@ func scanRow(rows *sql.Rows) (Row, error) {
 		st, attempts, http int64
 		hash, id, pos      any
 		file, kept         sql.NullString
+		finish, model      sql.NullString
 		cost               sql.NullFloat64
 		body               []byte
 	)
-	err := rows.Scan(&r.Key, &r.Seq, &hash, &st, &id, &kept, &r.Output, &r.FinishReason, &r.Model,
+	err := rows.Scan(&r.Key, &r.Seq, &hash, &st, &id, &kept, &r.Output, &finish, &model,
 		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.ReasoningTokens, &cost,
 		&r.LatencyMS, &attempts, &r.Error, &r.ErrorKind, &http, &body, &pos, &file, &r.RequestID)
 	if err != nil {
 		return Row{}, err
 	}
 	r.Status, r.Attempts, r.HTTPStatus = Status(st), int(attempts), int(http)
+	if !finish.Valid || !model.Valid {
+		return Row{}, fmt.Errorf("row %q: finish reason or model missing from names", r.Key)
+	}
+	r.FinishReason, r.Model = finish.String, model.String
 	if r.RequestHash, err = decodeHash(hash); err != nil {
 		return Row{}, fmt.Errorf("row %q: %w", r.Key, err)
 	}

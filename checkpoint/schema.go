@@ -20,12 +20,13 @@ const schemaVersion = 2
 // keys are stored twice (the table and its primary key), not three times.
 // rows_err finds the latest error without scanning successes.
 //
-// A row's size is most of the database's, so three columns hold a compact
-// form (see encode.go): request_hash the bytes of a hex hash, id the offset
-// of the ID within the key when the key ends with it, and position the
-// line number, with the file's path stored once in names and referenced by
+// A row's size is most of the database's, so columns hold a compact form
+// (see encode.go): request_hash the bytes of a hex hash, id the offset of
+// the ID within the key when the key ends with it, and position the line
+// number, with the file's path stored once in names and referenced by
 // position_file. Those columns are declared BLOB so that SQLite stores each
-// value as bound, text or integer or bytes.
+// value as bound, text or integer or bytes. model and finish_reason, a
+// handful of values repeated on every row, are ids in names too.
 const schemaV2 = `
 CREATE TABLE meta (
 	key   TEXT PRIMARY KEY NOT NULL,
@@ -56,8 +57,8 @@ CREATE TABLE rows (
 	id                BLOB NOT NULL,
 	kept              TEXT,
 	output            TEXT NOT NULL,
-	finish_reason     TEXT NOT NULL,
-	model             TEXT NOT NULL,
+	finish_reason     INTEGER NOT NULL REFERENCES names (id),
+	model             INTEGER NOT NULL REFERENCES names (id),
 	prompt_tokens     INTEGER NOT NULL,
 	completion_tokens INTEGER NOT NULL,
 	cached_tokens     INTEGER NOT NULL,

@@ -22,7 +22,7 @@ type Placed struct {
 // look-up and no write.
 func (db *DB) AtSeq(ctx context.Context, from, to int64) ([]Placed, error) {
 	rows, err := db.r.QueryContext(ctx, `SELECT r.key, r.seq, r.request_hash, r.status, r.position, f.name
-FROM rows AS r INDEXED BY rows_seq`+rowsFrom+` WHERE r.seq >= ? AND r.seq < ? ORDER BY r.seq, r.rowid`, from, to)
+FROM rows AS r INDEXED BY rows_seq`+placeFrom+` WHERE r.seq >= ? AND r.seq < ? ORDER BY r.seq, r.rowid`, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: rows at %d..%d: %w", db.path, from, to, err)
 	}
