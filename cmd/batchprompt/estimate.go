@@ -6,13 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/batchprompt/batchprompt/budget"
-	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -122,7 +119,7 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	}
 	if opt.Limits.RPM == 0 && opt.Limits.TPM == 0 {
 		// Limits a previous run of this job learned from the server.
-		if l, ok := storedLimits(ctx, job.State, job.Model); ok {
+		if l, ok := pipeline.StoredLimitsAt(ctx, job.State, job.Model); ok {
 			opt.Limits = l
 			fmt.Fprintf(stderr, "using the limits learned by the last run in %s: %.0f requests/min, %.0f tokens/min\n", job.State, l.RPM, l.TPM)
 		}
@@ -177,7 +174,7 @@ func calibrate(ctx context.Context, f *runFlags, job pipeline.Job, est pipeline.
 		return pipeline.Calibration{}, err
 	}
 	opt.Logger = log
-	stopSim, _, err := startSimulator(f, &opt, log)
+	stopSim, err := startSimulator(f, &opt, log)
 	if err != nil {
 		return pipeline.Calibration{}, err
 	}
@@ -238,20 +235,6 @@ The sampled answers are in %s: the full run reuses them.
 	return err
 }
 
-// storedLimits reads the limits recorded in an existing state database,
-// without creating one.
-func storedLimits(ctx context.Context, state, model string) (pipeline.Limits, bool) {
-	if _, err := os.Stat(state); err != nil {
-		return pipeline.Limits{}, false
-	}
-	db, err := checkpoint.Open(ctx, state)
-	if err != nil {
-		return pipeline.Limits{}, false
-	}
-	defer db.Close()
-	return pipeline.StoredLimits(ctx, db, model)
-}
-
 // estimateOptions checks the flags estimate uses beyond the job itself.
 func estimateOptions(f *runFlags, ef estimateFlags, fs *pflag.FlagSet) (pipeline.EstimateOptions, error) {
 	opt := pipeline.EstimateOptions{Limits: pipeline.Limits{RPM: f.rpm, TPM: f.tpm}, ExpectOutputTokens: ef.expectOutput}
@@ -261,14 +244,11 @@ func estimateOptions(f *runFlags, ef estimateFlags, fs *pflag.FlagSet) (pipeline
 	if f.rpm < 0 || f.tpm < 0 {
 		return opt, &usageError{fmt.Errorf("--rpm %g, --tpm %g: limits cannot be negative", f.rpm, f.tpm)}
 	}
-	opt.Prices = budget.DefaultPrices()
-	if f.prices != "" {
-		p, err := opt.Prices.WithOverrides(f.prices)
-		if err != nil {
-			return opt, &usageError{err}
-		}
-		opt.Prices = p
+	p, err := pipeline.LoadPrices(f.prices)
+	if err != nil {
+		return opt, &usageError{err}
 	}
+	opt.Prices = p
 	return opt, nil
 }
 

@@ -17,8 +17,16 @@ const (
 	exitInterrupted = 5 // interrupted or stalled (resumable as is)
 )
 
-// exitCode is the one place that maps an outcome to the process's exit code.
-func exitCode(s pipeline.Summary, err error) int {
+// result is what a command leaves for exitCode besides its error.
+type result struct {
+	summary    *pipeline.Summary // a run that started (run, estimate --sample)
+	rowsFailed bool              // rows that could not be handled (export-requests)
+}
+
+// exitCode is the one place that maps an outcome to the process's exit
+// code. A usage or configuration error (*usageError, *pipeline.ConfigError)
+// exits 2; any other error, classified or not, exits 1, never 2.
+func exitCode(res result, err error) int {
 	var ce *pipeline.ConfigError
 	var ue *usageError
 	switch {
@@ -26,7 +34,16 @@ func exitCode(s pipeline.Summary, err error) int {
 		return exitUsage
 	case err != nil:
 		return exitFatal
+	case res.summary != nil:
+		return summaryCode(*res.summary)
+	case res.rowsFailed:
+		return exitRowsFailed
 	}
+	return exitOK
+}
+
+// summaryCode is the exit code of a run that started.
+func summaryCode(s pipeline.Summary) int {
 	switch s.Stop {
 	case pipeline.Failed:
 		return exitFatal

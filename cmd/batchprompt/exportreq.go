@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -28,7 +27,7 @@ const exportRequestsExample = `  # Batch API files for a templated job:
   # Run them now instead of waiting for the Batch API:
   batchprompt run -i 'batch/requests-*.jsonl' -o results.batch.jsonl --simulate`
 
-func newExportRequestsCmd(env Env, stdin io.Reader, stdout, stderr io.Writer, code *int) *cobra.Command {
+func newExportRequestsCmd(env Env, stdin io.Reader, stdout, stderr io.Writer, res *result) *cobra.Command {
 	var f runFlags
 	var opt pipeline.ExportOptions
 	cmd := &cobra.Command{
@@ -44,29 +43,22 @@ func newExportRequestsCmd(env Env, stdin io.Reader, stdout, stderr io.Writer, co
 			}
 			job, err := loadJob(cmd.Flags(), &f, jobPath, env)
 			if err != nil {
-				*code = exitUsage
 				return err
 			}
 			if opt.Dir == "" {
-				*code = exitUsage
 				return &usageError{fmt.Errorf("give --out-dir DIR for the Batch API files")}
 			}
 			job.Stdin = stdin
 			if f.prices != "" {
-				p, err := budget.DefaultPrices().WithOverrides(f.prices)
+				p, err := pipeline.LoadPrices(f.prices)
 				if err != nil {
-					*code = exitUsage
 					return &usageError{err}
 				}
 				opt.Prices = p
 			}
 			rep, err := pipeline.ExportRequests(cmd.Context(), job, opt)
 			if err != nil {
-				*code = exitCode(pipeline.Summary{}, err)
-				if *code == exitUsage {
-					return err
-				}
-				return &commandError{err}
+				return err
 			}
 			for _, p := range rep.Files {
 				fmt.Fprintln(stdout, p)
@@ -77,7 +69,7 @@ func newExportRequestsCmd(env Env, stdin io.Reader, stdout, stderr io.Writer, co
 				for _, k := range rep.Failed {
 					fmt.Fprintf(stderr, "  %s × %d, e.g. %s\n", k.Kind, k.Count, k.Example)
 				}
-				*code = exitRowsFailed
+				res.rowsFailed = true
 			}
 			return nil
 		},

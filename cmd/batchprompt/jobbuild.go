@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/pipeline"
 )
 
@@ -127,13 +126,9 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 	if f.headroom < 0 || f.headroom >= 1 {
 		return o, &usageError{fmt.Errorf("--headroom %g: want a share from 0 to below 1, e.g. 0.02", f.headroom)}
 	}
-	prices := budget.DefaultPrices()
-	if f.prices != "" {
-		p, err := prices.WithOverrides(f.prices)
-		if err != nil {
-			return o, &usageError{err}
-		}
-		prices = p
+	prices, err := pipeline.LoadPrices(f.prices)
+	if err != nil {
+		return o, &usageError{err}
 	}
 	o.Prices = prices
 	key, err := apiKey(f, env)

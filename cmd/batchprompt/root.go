@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 
@@ -13,7 +12,8 @@ import (
 // takes its environment and streams as arguments so tests can run it
 // in-process.
 func execute(ctx context.Context, args []string, env Env, stdin io.Reader, stdout, stderr io.Writer) int {
-	code := exitOK
+	var res result
+	started := false
 	root := &cobra.Command{
 		Use:   "batchprompt",
 		Short: "Run large batches of prompts through the OpenAI API, fast, exactly once, resumable",
@@ -27,44 +27,38 @@ Try it without an API key on the built-in simulator:
   batchprompt run examples/summarise/job.yaml --simulate`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// Cobra parses flags and checks arguments before this hook and
+		// not after: an error before it is the command line's.
+		PersistentPreRun: func(*cobra.Command, []string) { started = true },
 	}
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	root.AddCommand(
-		newRunCmd(env, stdin, stderr, &code, args),
+		newRunCmd(env, stdin, stderr, &res, args),
 		newEstimateCmd(env, stdin, stdout, stderr),
 		newStatusCmd(env, stdout, stderr),
 		newExportCmd(env, stdout, stderr),
 		newValidateCmd(env, stdout, stderr),
 		newCompletionCmd(stdout),
-		newExportRequestsCmd(env, stdin, stdout, stderr, &code),
+		newExportRequestsCmd(env, stdin, stdout, stderr, &res),
 		newSimulateCmd(stderr),
 		newVersionCmd(stdout),
 	)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(stderr, "batchprompt:", err)
-		var ue *usageError
-		if errors.As(err, &ue) || isCobraUsage(err) {
-			return exitUsage
-		}
-		if code == exitOK {
-			return exitFatal
-		}
+	err := root.ExecuteContext(ctx)
+	if err != nil && !started {
+		err = &usageError{err} // an unknown command or flag, a wrong argument count
 	}
-	return code
+	if err != nil {
+		fmt.Fprintln(stderr, "batchprompt:", err)
+	}
+	return exitCode(res, err)
 }
 
-// isCobraUsage tells cobra's own argument errors (unknown flag, wrong
-// number of arguments) from failures of a command that ran.
-func isCobraUsage(err error) bool {
-	var ce *commandError
-	return !errors.As(err, &ce)
-}
-
-// commandError marks an error returned by a command that started running;
-// anything else reaching execute is a usage error from cobra.
+// commandError marks an error returned by a command that started running.
+// It changes nothing about the exit code (an unclassified error exits 1);
+// it is kept so that a command can say so explicitly.
 type commandError struct{ err error }
 
 func (e *commandError) Error() string { return e.err.Error() }

@@ -46,7 +46,7 @@ const runExample = `  # A trial run of 20 rows on the built-in simulator (no key
   # A local OpenAI-compatible server (vLLM, llama.cpp, Ollama) needs no key:
   batchprompt run job.yaml --base-url http://127.0.0.1:8000/v1 --model my-model`
 
-func newRunCmd(env Env, stdin io.Reader, stderr io.Writer, code *int, args []string) *cobra.Command {
+func newRunCmd(env Env, stdin io.Reader, stderr io.Writer, res *result, args []string) *cobra.Command {
 	var f runFlags
 	cmd := &cobra.Command{
 		Use:     "run [JOB.yaml] [flags]",
@@ -59,12 +59,7 @@ func newRunCmd(env Env, stdin io.Reader, stderr io.Writer, code *int, args []str
 			if len(pos) == 1 {
 				jobPath = pos[0]
 			}
-			c, err := runJob(cmd.Context(), &f, cmd, jobPath, env, stdin, stderr, args)
-			*code = c
-			if err != nil && c != exitUsage {
-				return &commandError{err}
-			}
-			return err
+			return runJob(cmd.Context(), &f, cmd, jobPath, env, stdin, stderr, args, res)
 		},
 	}
 	f.register(cmd.Flags())
@@ -73,42 +68,43 @@ func newRunCmd(env Env, stdin io.Reader, stderr io.Writer, code *int, args []str
 }
 
 // runJob settles the configuration, starts the simulator if asked, runs
-// the job and reports. It returns the exit code and an error to print.
-func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string, env Env, stdin io.Reader, stderr io.Writer, args []string) (int, error) {
+// the job and reports. A run that started leaves its summary in res; the
+// error is one that stopped it from starting.
+func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string, env Env, stdin io.Reader, stderr io.Writer, args []string, res *result) error {
 	fs := cmd.Flags()
 	var jf *jobFile
 	if jobPath != "" {
 		var err error
 		if jf, err = readJobFile(jobPath, fs); err != nil {
-			return exitUsage, err
+			return err
 		}
 	}
 	if err := applyLayers(fs, jf, env); err != nil {
-		return exitUsage, err
+		return err
 	}
 	job, err := buildJob(f, fs, jobPath)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	job.Stdin = stdin
 	if job.Input == "" {
 		// Before the key: with nothing to run, a missing key is not the news.
-		return exitUsage, &usageError{fmt.Errorf("no input: give a job file or -i/--input (see batchprompt run --help)")}
+		return &usageError{fmt.Errorf("no input: give a job file or -i/--input (see batchprompt run --help)")}
 	}
 	opt, err := buildOptions(f, env)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	disp := newDisplay(stderr, f)
 	log, err := newLogger(disp, f)
 	if err != nil {
-		return exitUsage, err
+		return err
 	}
 	disp.log = log
 	opt.Logger = log
-	stopSim, code, err := startSimulator(f, &opt, log)
+	stopSim, err := startSimulator(f, &opt, log)
 	if err != nil {
-		return code, err
+		return err
 	}
 	defer stopSim()
 	ctx, stop := signalContext(ctx)
@@ -117,37 +113,38 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 	disp.start(ctx)
 	s, err := pipeline.Run(ctx, job, opt)
 	disp.stop()
-	code = exitCode(s, err)
 	if err != nil {
-		return code, err
+		return err
 	}
+	res.summary = &s
+	code := exitCode(*res, nil)
 	report(stderr, s, code, args)
 	if f.summary != "" {
 		if err := writeSummaryJSON(f.summary, s, code, args); err != nil {
 			log.Error("could not write the summary file", "path", f.summary, "err", err)
 		}
 	}
-	return code, nil
+	return nil
 }
 
 // startSimulator starts the built-in simulator when --simulate is given
 // and points opt's endpoint at it. The returned function stops it.
-func startSimulator(f *runFlags, opt *pipeline.Options, log *slog.Logger) (func(), int, error) {
+func startSimulator(f *runFlags, opt *pipeline.Options, log *slog.Logger) (func(), error) {
 	if !f.simulate {
-		return func() {}, exitOK, nil
+		return func() {}, nil
 	}
 	cfg, closer, err := simConfig(f.sim)
 	if err != nil {
-		return nil, exitUsage, err
+		return nil, err
 	}
 	srv, err := simulator.Start("127.0.0.1:0", cfg)
 	if err != nil {
 		closer.Close()
-		return nil, exitFatal, fmt.Errorf("start the simulator: %w", err)
+		return nil, fmt.Errorf("start the simulator: %w", err)
 	}
 	opt.Endpoint.BaseURL, opt.Endpoint.APIKey, opt.Endpoint.Azure = srv.URL, "", false
 	log.Info("simulator started: no API key used, nothing is billed", "base_url", srv.URL)
-	return func() { srv.Close(); closer.Close() }, exitOK, nil
+	return func() { srv.Close(); closer.Close() }, nil
 }
 
 // signalContext ends on the first SIGINT or SIGTERM: the job stops taking

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
@@ -25,29 +24,7 @@ import (
 func execSub(t *testing.T, env mapEnv, args ...string) (int, string, string) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	code := exitOK
-	root := &cobra.Command{Use: "batchprompt", SilenceUsage: true, SilenceErrors: true}
-	root.SetArgs(args)
-	root.SetIn(strings.NewReader(""))
-	root.SetOut(&out)
-	root.SetErr(&errb)
-	root.AddCommand(
-		newRunCmd(env, strings.NewReader(""), &errb, &code, args),
-		newStatusCmd(env, &out, &errb),
-		newExportCmd(env, &out, &errb),
-		newValidateCmd(env, &out, &errb),
-		newCompletionCmd(&out),
-	)
-	if err := root.ExecuteContext(context.Background()); err != nil {
-		fmt.Fprintln(&errb, "batchprompt:", err)
-		var ue *usageError
-		switch {
-		case errors.As(err, &ue) || isCobraUsage(err):
-			code = exitUsage
-		case code == exitOK:
-			code = exitFatal
-		}
-	}
+	code := execute(context.Background(), args, env, strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -10,9 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/pipeline"
-	"github.com/batchprompt/batchprompt/readers"
 )
 
 const validateLong = `validate checks a job before it runs, sending nothing and needing no key:
@@ -78,7 +75,7 @@ func runValidate(ctx context.Context, f *runFlags, fs *pflag.FlagSet, jobPath st
 	if err != nil {
 		return err
 	}
-	info, problems := checkJob(ctx, f, job, env)
+	info, problems, prices := checkJob(ctx, f, job, env)
 	if jobPath != "" {
 		fmt.Fprintf(w, "%-11s %s\n", "job file", jobPath)
 	}
@@ -99,9 +96,9 @@ func runValidate(ctx context.Context, f *runFlags, fs *pflag.FlagSet, jobPath st
 	if job.Limit > 0 && int64(rows) > job.Limit {
 		rows = int(job.Limit)
 	}
-	checked, bad, err := renderRows(ctx, w, job, rows)
+	checked, bad, err := renderRows(ctx, w, job, prices, rows)
 	if err != nil {
-		return &commandError{err}
+		return err
 	}
 	fmt.Fprintf(w, "\n%d row(s) checked, %d would fail. Nothing was sent.\n", checked, bad)
 	if bad > 0 {
@@ -117,77 +114,32 @@ func firstLine(s string) string {
 	return s
 }
 
-// renderRows renders the first n rows' prompts as run would and prints
-// them, or their errors with positions. It returns the rows checked and
-// how many would fail; err is a fatal read error.
-func renderRows(ctx context.Context, w io.Writer, job pipeline.Job, n int) (checked, bad int, err error) {
-	prompt, err := pipeline.NewPrompt(job.Template, job.PromptColumn)
-	if err != nil {
-		return 0, 0, err
-	}
-	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter})
-	if err != nil {
-		return 0, 0, err
-	}
-	defer in.Close()
-	counter := budget.NewCounter()
-	ids := map[string]string{}
-	for checked < n {
-		rec, err := in.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return checked, bad, err
-		}
+// renderRows renders the first n rows' prompts through run's own renderer
+// and prints them, or their errors with positions. It returns the rows
+// checked and how many would fail; err is a fatal read error.
+func renderRows(ctx context.Context, w io.Writer, job pipeline.Job, prices *pipeline.Prices, n int) (checked, bad int, err error) {
+	rows, err := pipeline.Preview(ctx, job, prices, n)
+	for _, p := range rows {
 		checked++
-		head := fmt.Sprintf("\nrow %d  %s", rec.Pos.Row, rec.Pos)
-		problem, text := checkRow(job, prompt, rec, ids)
-		if problem != "" {
+		head := fmt.Sprintf("\nrow %d  %s", p.Row, p.Position)
+		if p.Problem != "" {
 			bad++
-			fmt.Fprintf(w, "%s  error: %s\n", head, problem)
+			fmt.Fprintf(w, "%s  error: %s\n", head, strings.TrimPrefix(p.Problem, p.Position+": "))
 			continue
 		}
-		if job.IDColumn != "" {
-			id, _ := rec.Lookup(job.IDColumn)
-			head += fmt.Sprintf("  id %q", id.Value)
+		if p.ID != "" {
+			head += fmt.Sprintf("  id %q", p.ID)
 		}
-		msgs := []budget.Message{{Role: "user", Content: text}}
-		if job.System != "" {
-			msgs = append([]budget.Message{{Role: "system", Content: job.System}}, msgs...)
+		if p.Model != job.Model {
+			head += "  model " + p.Model
 		}
-		fmt.Fprintf(w, "%s  (%d prompt tokens)\n", head, counter.Chat(job.Model, msgs))
-		for _, name := range job.Keep {
-			if _, ok := rec.Lookup(name); !ok {
-				fmt.Fprintf(w, "  note: kept column %q is not in this row: written as null\n", name)
-			}
+		fmt.Fprintf(w, "%s  (%d prompt tokens)\n", head, p.Tokens)
+		for _, name := range p.MissingKept {
+			fmt.Fprintf(w, "  note: kept column %q is not in this row: written as null\n", name)
 		}
-		for _, l := range strings.Split(text, "\n") {
+		for _, l := range strings.Split(p.Prompt, "\n") {
 			fmt.Fprintf(w, "  | %s\n", l)
 		}
 	}
-	return checked, bad, nil
-}
-
-// checkRow applies run's per-row checks in run's order: parse, id, render.
-// It returns the problem, or the rendered prompt.
-func checkRow(job pipeline.Job, p *pipeline.Prompt, rec readers.Record, ids map[string]string) (problem, text string) {
-	if rec.Err != nil {
-		return rec.Err.Error(), ""
-	}
-	if job.IDColumn != "" {
-		f, ok := rec.Lookup(job.IDColumn)
-		if !ok || f.Null || f.Value == "" {
-			return fmt.Sprintf("id column %q is empty", job.IDColumn), ""
-		}
-		if first, dup := ids[f.Value]; dup {
-			return fmt.Sprintf("duplicate id %q (first at %s)", f.Value, first), ""
-		}
-		ids[f.Value] = rec.Pos.String()
-	}
-	text, err := p.Render(rec)
-	if err != nil {
-		return err.Error(), ""
-	}
-	return "", text
+	return checked, bad, err
 }

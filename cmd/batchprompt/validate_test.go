@@ -45,7 +45,7 @@ func TestValidate(t *testing.T) {
 		{"every config problem at once", nil, []string{"validate", "-i", csvIn, "-o", filepath.Join(dir, "x.xlsx"), "--concurrency", "0", "--model", "no-such-model"}, 2,
 			[]string{"3 problem(s)", "x.xlsx", "no prompt", "--concurrency 0", "not in the price table"}, []string{"row 0"}},
 		{"state of another job", nil, []string{"validate", "-i", csvIn, "-o", filepath.Join(dir, "o.jsonl"), "--template", "other {{.text}}", "--state", state}, 2,
-			[]string{"different id column, template", "--restart"}, nil},
+			[]string{"different id column id → (none), template", "--restart"}, nil},
 		{"--restart", nil, []string{"validate", "-i", csvIn, "-o", filepath.Join(dir, "o.jsonl"), "--template", "x", "--state", state, "--restart"}, 0,
 			[]string{"--restart moves it aside"}, nil},
 		{"unknown job file key", nil, []string{"validate", unknownKey}, 2, []string{`unknown key "rows"`}, nil},
