@@ -12,7 +12,6 @@ import (
 	"strings"
 	"testing"
 
-
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/pipeline"
