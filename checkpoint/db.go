@@ -32,7 +32,9 @@ type DB struct {
 // Open opens the checkpoint database at path, creating it (and its schema)
 // if missing. It fails with an error naming path when the file is not an
 // SQLite database, belongs to something else, or was written by a newer
-// schema version.
+// schema version. A database written by an earlier release is migrated in
+// place on its first open, in one transaction (a failure leaves it as it
+// was), then vacuumed; that costs one pass over its rows, once.
 //
 // The database runs in WAL mode with synchronous=NORMAL. In WAL mode a
 // transaction is committed once its frames are appended to the WAL, and the
