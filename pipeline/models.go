@@ -1,6 +1,8 @@
 package pipeline
 
 import (
+	"sync"
+
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/pace"
 )
@@ -15,35 +17,42 @@ type model struct {
 	pacer  *pace.Pacer
 }
 
+// modelSet is the models a run has met, by name.
+type modelSet struct {
+	mu sync.Mutex
+	m  map[string]*model
+}
+
 // modelFor returns the run's record of name, creating it on first use. The
 // limits given by flags apply to every model; learned limits are learned
 // per model from its own responses.
 func (r *runner) modelFor(name string) *model {
-	r.modelsMu.Lock()
-	defer r.modelsMu.Unlock()
-	if m, ok := r.models[name]; ok {
+	ms := &r.models
+	ms.mu.Lock()
+	defer ms.mu.Unlock()
+	if m, ok := ms.m[name]; ok {
 		return m
 	}
 	m := &model{name: name, pacer: pace.New(name, pace.Config{
 		Limits: r.opt.Limits, Headroom: r.opt.Headroom, Concurrency: r.opt.Concurrency,
 	}, r.clk)}
 	m.price, m.priced = r.opt.Prices.Lookup(name)
-	if r.models == nil {
-		r.models = map[string]*model{}
+	if ms.m == nil {
+		ms.m = map[string]*model{}
 	}
-	r.models[name] = m
+	ms.m[name] = m
 	return m
 }
 
 // eachModel calls fn for every model the run has used so far.
 func (r *runner) eachModel(fn func(*model)) {
-	r.modelsMu.Lock()
-	ms := make([]*model, 0, len(r.models))
-	for _, m := range r.models {
-		ms = append(ms, m)
+	r.models.mu.Lock()
+	all := make([]*model, 0, len(r.models.m))
+	for _, m := range r.models.m {
+		all = append(all, m)
 	}
-	r.modelsMu.Unlock()
-	for _, m := range ms {
+	r.models.mu.Unlock()
+	for _, m := range all {
 		fn(m)
 	}
 }

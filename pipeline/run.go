@@ -2,12 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,6 +11,7 @@ import (
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
 	"github.com/batchprompt/batchprompt/writers"
@@ -67,14 +63,12 @@ type runner struct {
 	batch  bool        // the input is in the Batch API's format
 	bodies bool        // keep raw response bodies (for the openai-batch output)
 
-	modelsMu sync.Mutex
-	models   map[string]*model
+	models modelSet
 
 	unlock func() // releases the state database's lock
 	// refreshKept is set when --keep differs from the columns stored: the
 	// run rewrites reused rows' kept values from the input.
 	refreshKept bool
-	runID       int64
 
 	dispatchCtx  context.Context // ends when no new request may start
 	stopDispatch context.CancelFunc
@@ -87,10 +81,9 @@ type runner struct {
 	anyOK   bool
 	started time.Time
 
-	readAll  atomic.Bool // the whole input (to --limit) has been read
-	reportMu sync.Mutex
-	randMu   sync.Mutex
-	rng      *rand.Rand
+	readAll  atomic.Bool    // the whole input (to --limit) has been read
+	reportMu sync.Mutex     // serialises Options.Progress calls
+	rand     func() float64 // the backoff's jitter: Options.Rand, or a locked PCG
 
 	p        progressCounters
 	kinds    kindTally
@@ -112,7 +105,10 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	}
 	clk := clock.Or(opt.Clock)
 	r := &runner{job: job, opt: opt, clk: clk, input: in, batch: batch, started: clk.Now()}
-	r.rng = rand.New(rand.NewPCG(uint64(r.started.UnixNano()), 0x9e3779b97f4a7c15))
+	r.rand = opt.Rand
+	if r.rand == nil {
+		r.rand = lockedRand(uint64(r.started.UnixNano()))
+	}
 	if r.render, err = request.New(job.requestConfig(batch, opt.Prices)); err != nil {
 		in.Close()
 		return nil, &ConfigError{Err: err}
@@ -224,80 +220,25 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	return s, nil
 }
 
-// Meta keys the run records for `status` and `export`.
-const (
-	MetaOutputs  = "outputs"    // JSON list of the job's output paths
-	MetaInput    = "input"      // the input path as given
-	MetaRows     = "rows"       // input rows seen by the last run
-	MetaComplete = "complete"   // "true" when the last run gave every row a result
-	MetaStop     = "stop"       // the last run's StopReason
-	MetaTotal    = "rows_total" // input rows (after --limit), recorded once a run has read the whole input
-	MetaLimits   = "limits"     // JSON {model: {"rpm", "tpm"}}: the limits in force at the end of the last run
-	MetaKeep     = "keep"       // the --keep columns every placed row's kept values follow
-)
-
 // learnedLimits are each model's limits in force now (given or learned).
-func (r *runner) learnedLimits() map[string]Limits {
-	r.modelsMu.Lock()
-	defer r.modelsMu.Unlock()
-	out := map[string]Limits{}
-	for name, m := range r.models {
+func (r *runner) learnedLimits() map[string]jobstate.Limits {
+	out := map[string]jobstate.Limits{}
+	r.eachModel(func(m *model) {
 		if l := m.pacer.Limits(); l.RPM > 0 || l.TPM > 0 {
-			out[name] = l
+			out[m.name] = jobstate.Limits(l)
 		}
-	}
+	})
 	return out
-}
-
-// StoredLimits returns the limits the last run of the job in db had in
-// force for model (learned from the server, or given), if it recorded any.
-func StoredLimits(ctx context.Context, db *checkpoint.DB, model string) (Limits, bool) {
-	v, ok, err := db.Meta(ctx, MetaLimits)
-	if err != nil || !ok {
-		return Limits{}, false
-	}
-	var m map[string]Limits
-	if json.Unmarshal([]byte(v), &m) != nil {
-		return Limits{}, false
-	}
-	l, ok := m[model]
-	return l, ok
 }
 
 // recordOutcome notes in the state database how the run ended. It is
 // advisory: the rows themselves are the truth.
 func (r *runner) recordOutcome(s Summary) {
-	ctx := context.Background()
-	abs := make([]string, len(r.job.Outputs))
-	for i, o := range r.job.Outputs {
-		if a, err := filepath.Abs(o); err == nil {
-			abs[i] = a
-		} else {
-			abs[i] = o
-		}
-	}
-	outs, _ := json.Marshal(abs)
-	complete := "false"
-	if s.Stop == Completed {
-		complete = "true"
-	}
-	meta := map[string]string{
-		MetaOutputs: string(outs), MetaInput: r.job.Input, MetaRows: strconv.FormatInt(s.Rows, 10),
-		MetaComplete: complete, MetaStop: s.Stop.String(),
-	}
-	if r.readAll.Load() {
-		meta[MetaTotal] = strconv.FormatInt(s.Rows, 10)
-		// Every placed row now has the current --keep columns.
-		meta[MetaKeep] = strings.Join(r.job.Keep, ",")
-	}
-	if lim := r.learnedLimits(); len(lim) > 0 {
-		b, _ := json.Marshal(lim)
-		meta[MetaLimits] = string(b)
-	}
-	for k, v := range meta {
-		if err := r.db.SetMeta(ctx, k, v); err != nil {
-			r.opt.Logger.Warn("could not record the run's outcome", "err", err)
-			return
-		}
+	err := jobstate.RecordOutcome(context.Background(), r.db, jobstate.Outcome{
+		Outputs: r.job.Outputs, Input: r.job.Input, Rows: s.Rows, Complete: s.Stop == Completed,
+		Stop: s.Stop.String(), ReadAll: r.readAll.Load(), Keep: r.job.Keep, Limits: r.learnedLimits(),
+	})
+	if err != nil {
+		r.opt.Logger.Warn("could not record the run's outcome", "err", err)
 	}
 }

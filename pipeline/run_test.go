@@ -502,7 +502,7 @@ func TestRunRecordsLearnedLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	l, ok := StoredLimits(context.Background(), db, job.Model)
+	l, ok := StoredLimitsAt(context.Background(), job.State, job.Model)
 	if !ok || l.RPM != 60000*0.98 || l.TPM != 10_000_000*0.98 {
 		t.Fatalf("stored limits %+v %v, want the server's less 2 %% headroom", l, ok)
 	}

@@ -46,7 +46,7 @@ type MismatchError = jobstate.MismatchError
 
 // openState locks, opens and checks the job's state database and begins
 // this run in it (see jobstate.Open): it sets r.db, r.unlock,
-// r.refreshKept and r.runID.
+// r.refreshKept.
 func (r *runner) openState(ctx context.Context) error {
 	st, err := jobstate.Open(ctx, jobstate.Config{
 		Path: r.job.State, Restart: r.job.Restart, Fingerprint: r.job.Fingerprint(), Keep: r.job.Keep,
@@ -54,7 +54,7 @@ func (r *runner) openState(ctx context.Context) error {
 	if err != nil {
 		return stateError(err)
 	}
-	r.db, r.refreshKept, r.runID = st.DB, st.RefreshKept, st.RunID
+	r.db, r.refreshKept = st.DB, st.RefreshKept
 	// r.close closes r.db first; closing it again here is a no-op, and the
 	// lock must outlive the database (see jobstate's lock).
 	r.unlock = func() { _ = st.Close() }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/sourcegraph/conc/pool"
@@ -255,11 +257,13 @@ func (r *runner) reserve(p request.Request, m *model) (*budget.Reservation, bool
 // 0.0000196 rather than 0.000019600000000000002.
 func roundUSD(v float64) float64 { return math.Round(v*1e12) / 1e12 }
 
-func (r *runner) rand() float64 {
-	if r.opt.Rand != nil {
-		return r.opt.Rand()
+// lockedRand returns a uniform [0, 1) source safe for many workers.
+func lockedRand(seed uint64) func() float64 {
+	var mu sync.Mutex
+	rng := rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))
+	return func() float64 {
+		mu.Lock()
+		defer mu.Unlock()
+		return rng.Float64()
 	}
-	r.randMu.Lock()
-	defer r.randMu.Unlock()
-	return r.rng.Float64()
 }
