@@ -132,6 +132,11 @@ func (s *Server) step(b *batch, cfg BatchConfig, now time.Time) <-chan struct{} 
 				b.status, b.failedAt, b.errs = statusFailed, t, b.valErrs
 				return nil
 			}
+			select {
+			case <-b.work.checked: // b.tokens is known
+			default:
+				return b.work.checked
+			}
 			if lim := cfg.EnqueuedTokens; lim > 0 && s.enqueued(b, t)+b.tokens > lim {
 				b.status, b.failedAt = statusFailed, t
 				b.work.halt.Store(true) // its answers will never be read

@@ -1,9 +1,9 @@
 package simulator
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"sync/atomic"
 	"time"
 )
@@ -16,10 +16,11 @@ import (
 // ran), answering the rest 500 without generating them. lines and use are
 // written only by that goroutine and read only after done is closed.
 type batchWork struct {
-	done  chan struct{}
-	halt  atomic.Bool
-	lines [][]byte    // per execution position: the output or error file line
-	use   []lineUsage // per execution position
+	checked chan struct{} // closed once every line is checked and the batch's tokens summed
+	done    chan struct{}
+	halt    atomic.Bool
+	lines   [][]byte    // per execution position: the output or error file line
+	use     []lineUsage // per execution position
 }
 
 // lineUsage is one answered line's status and usage.
@@ -61,13 +62,23 @@ type lineError struct {
 	Message string `json:"message"`
 }
 
-// startWork starts generating b's answers, created at; b.lines and
-// b.content never change, so the goroutine reads them without a lock.
-func (s *Server) startWork(b *batch, at time.Time) *batchWork {
-	w := &batchWork{done: make(chan struct{}), lines: make([][]byte, len(b.lines)), use: make([]lineUsage, len(b.lines))}
-	id := b.id
+// startWork checks b's lines and sums its prompt tokens (then closes
+// checked), and generates its answers, created at (then closes done). Until
+// checked is closed, b.lines and b.tokens belong to this goroutine; after,
+// b.lines and b.content never change, so it reads them without a lock.
+func (s *Server) startWork(b *batch, failShare float64, at time.Time) *batchWork {
+	w := &batchWork{checked: make(chan struct{}), done: make(chan struct{}),
+		lines: make([][]byte, len(b.lines)), use: make([]lineUsage, len(b.lines))}
+	id, seed := b.id, strconv.FormatInt(s.cfg.Seed, 10)
 	go func() {
 		defer close(w.done)
+		if !w.halt.Load() {
+			parallel(len(b.lines), func(i int) { s.checkBatchLine(&b.lines[i], failShare, seed) })
+			for _, l := range b.lines {
+				b.tokens += l.prompt
+			}
+		}
+		close(w.checked)
 		parallel(len(b.lines), func(i int) {
 			stop := w.halt.Load()
 			select {
@@ -132,24 +143,16 @@ func (s *Server) materialise(b *batch) {
 	a := &s.batch
 	at := b.endedAt()
 	b.counts = requestCounts{Total: len(b.lines)}
-	var outSize, errSize int
-	for i := range b.done {
-		if b.work.use[i].status == http.StatusOK {
-			outSize += len(b.work.lines[i])
-		} else {
-			errSize += len(b.work.lines[i])
-		}
-	}
-	out, errs := bytes.NewBuffer(make([]byte, 0, outSize)), bytes.NewBuffer(make([]byte, 0, errSize))
+	var out, errs [][]byte // the answers themselves, not copies
 	for i := range b.done {
 		l, use := b.lines[i], b.work.use[i]
 		if use.status != http.StatusOK {
-			errs.Write(b.work.lines[i])
+			errs = append(errs, b.work.lines[i])
 			a.stats.LinesFailed++
 			b.counts.Failed++
 			continue
 		}
-		out.Write(b.work.lines[i])
+		out = append(out, b.work.lines[i])
 		a.stats.LinesBilled++
 		b.counts.Completed++
 		a.billed[l.customID]++
@@ -168,7 +171,7 @@ func (s *Server) materialise(b *batch) {
 		unrun = &lineError{Code: "batch_expired", Message: "This request could not be executed before the completion window expired."}
 	}
 	for _, l := range b.lines[b.done:] {
-		errs.Write(marshalLine(outputLine{ID: "batch_req_" + simID(s.cfg.Seed, "batch_req|"+b.id+"|"+l.customID, 0),
+		errs = append(errs, marshalLine(outputLine{ID: "batch_req_" + simID(s.cfg.Seed, "batch_req|"+b.id+"|"+l.customID, 0),
 			CustomID: l.customID, Error: unrun}))
 		if b.status == statusExpired {
 			a.stats.LinesExpired++
@@ -176,12 +179,12 @@ func (s *Server) materialise(b *batch) {
 			a.stats.LinesCancelled++
 		}
 	}
-	if out.Len() > 0 {
-		b.outputFileID = a.addFile(s.cfg.Seed, b.id+"_output.jsonl", "batch_output", at, out.Bytes()).id
+	if len(out) > 0 {
+		b.outputFileID = a.addFile(s.cfg.Seed, b.id+"_output.jsonl", "batch_output", at, out).id
 		a.stats.OutputFiles++
 	}
-	if errs.Len() > 0 {
-		b.errorFileID = a.addFile(s.cfg.Seed, b.id+"_error.jsonl", "batch_output", at, errs.Bytes()).id
+	if len(errs) > 0 {
+		b.errorFileID = a.addFile(s.cfg.Seed, b.id+"_error.jsonl", "batch_output", at, errs).id
 		a.stats.OutputFiles++
 	}
 	b.work, b.materialised = nil, true // the answers now live in the files

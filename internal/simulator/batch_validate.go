@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 )
 
 // lineOutcome is how a request line will be answered once it runs.
@@ -18,12 +19,13 @@ const (
 // batchLine is one request line of a batch input file.
 type batchLine struct {
 	customID   string
-	number     int    // 1-based line number in the input file
-	start, end int    // the line's bytes in the input content
-	hash       string // the body's canonical hash ("" when the body is invalid)
-	prompt     int64  // prompt tokens, when answerable
-	limit      int64  // output cap, when answerable
-	tries      int64  // batches that carried this custom_id, this one included
+	number     int             // 1-based line number in the input file
+	start, end int             // the line's bytes in the input content
+	hash       string          // the body's canonical hash ("" when the body is invalid)
+	prompt     int64           // prompt tokens, when answerable
+	limit      int64           // output cap, when answerable
+	tries      int64           // batches that carried this custom_id, this one included
+	body       json.RawMessage // until the line is checked
 	outcome    lineOutcome
 	err        *apiError // the answer when outcome is lineInvalid
 }
@@ -49,10 +51,9 @@ type inputLine struct {
 
 // parsedInput is the result of validating a batch input file.
 type parsedInput struct {
-	lines  []batchLine
-	model  string
-	tokens int64 // prompt tokens of the answerable lines
-	errs   []batchError
+	lines []batchLine
+	model string
+	errs  []batchError
 }
 
 // parseBatchInput validates content as a batch input file for endpoint,
@@ -66,7 +67,6 @@ type parsedInput struct {
 // GOMAXPROCS goroutines.
 func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) parsedInput {
 	var p parsedInput
-	var bodies []json.RawMessage
 	seen := make(map[string]int)
 	addErr := func(number int, code, param, msg string) {
 		if len(p.errs) < maxBatchErrors {
@@ -128,8 +128,7 @@ func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) 
 			addErr(number, "mismatched_model", "body.model", fmt.Sprintf("The model '%s' does not match the model '%s' of "+
 				"the file's other requests: a batch input file must use one model.", model, p.model))
 		}
-		p.lines = append(p.lines, batchLine{customID: *in.CustomID, number: number, start: lineStart, end: end})
-		bodies = append(bodies, in.Body)
+		p.lines = append(p.lines, batchLine{customID: *in.CustomID, number: number, start: lineStart, end: end, body: in.Body})
 	}
 	switch {
 	case number == 0 || (len(p.lines) == 0 && len(p.errs) == 0):
@@ -138,26 +137,25 @@ func (s *Server) parseBatchInput(content []byte, endpoint string, maxLines int) 
 		p.errs = append(p.errs, batchError{Code: "too_many_requests", Message: fmt.Sprintf(
 			"The batch input file has %d requests; the maximum is %d.", len(p.lines), maxLines)})
 	}
-	if len(p.errs) > 0 {
-		return p // the batch fails: no need to count its tokens
-	}
-	parallel(len(p.lines), func(i int) { s.checkBatchLine(&p.lines[i], bodies[i]) })
-	for _, l := range p.lines {
-		p.tokens += l.prompt
-	}
 	return p
 }
 
-// checkBatchLine decides whether body can be answered and records its
-// prompt tokens and output cap in l when it can.
-func (s *Server) checkBatchLine(l *batchLine, body []byte) {
-	req, e := parseChat(body, "")
+// checkBatchLine decides whether l's body can be answered, records its
+// prompt tokens and output cap when it can, and draws whether it will be
+// answered 500 (failShare): from its body, custom_id, tries and seed, so
+// the draw does not depend on timing. It costs a parse and a token count.
+func (s *Server) checkBatchLine(l *batchLine, failShare float64, seed string) {
+	req, e := parseChat(l.body, "")
+	l.body = nil
 	if e == nil {
 		l.hash = req.hash
 		l.prompt, l.limit, e = s.checkChat(req)
 	}
-	if e != nil {
+	switch {
+	case e != nil:
 		l.outcome, l.err = lineInvalid, e
+	case failShare > 0 && unitDraw(l.hash, "batchfail|"+l.customID+"|"+strconv.FormatInt(l.tries, 10)+"|"+seed) < failShare:
+		l.outcome = line500
 	}
 }
 

@@ -21,9 +21,10 @@ type createRequest struct {
 	Metadata         map[string]any `json:"metadata"`
 }
 
-// createBatch answers POST /v1/batches. It validates the input file and
-// counts its prompt tokens before answering (a second or so for 50,000
-// lines); the result is revealed when the batch's validation phase ends.
+// createBatch answers POST /v1/batches. It checks the input file's
+// structure before answering (a fraction of a second for 50,000 lines);
+// the rest (token counts, answers) runs in the background, and a
+// validation failure is revealed when the batch's validation phase ends.
 func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) {
 	cfg := s.cfg.Batch.withDefaults()
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxCreateBytes))
@@ -66,7 +67,7 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) {
 			"input file must have purpose 'batch'.", f.id, f.purpose), "input_file_id", "invalid_value"))
 		return
 	}
-	p := s.parseBatchInput(f.content, req.Endpoint, cfg.MaxLines) // the slow part, outside the lock
+	p := s.parseBatchInput(f.content(), req.Endpoint, cfg.MaxLines) // the slow part, outside the lock
 	now := s.cfg.Now()
 	a.mu.Lock()
 	b := s.newBatch(cfg, p, f, req.Endpoint, md, now)
@@ -76,14 +77,14 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) {
 }
 
 // newBatch registers a validating batch for p; s.batch.mu must be held.
-// Each line's 500 draw is made here, from how many batches have carried
-// its custom_id before, and the lines are shuffled into execution order.
+// Each line learns here how many batches have carried its custom_id (its
+// 500 draw depends on it), and the lines are shuffled into execution order.
 func (s *Server) newBatch(cfg BatchConfig, p parsedInput, f *storedFile, endpoint string, md map[string]string, now time.Time) *batch {
 	a := &s.batch
 	a.nextBatch++
 	seed := strconv.FormatInt(s.cfg.Seed, 10)
 	b := &batch{seq: a.nextBatch, id: "batch_" + simID(s.cfg.Seed, "batch", a.nextBatch), inputFileID: f.id,
-		endpoint: endpoint, model: p.model, metadata: md, content: f.content, lines: p.lines, tokens: p.tokens,
+		endpoint: endpoint, model: p.model, metadata: md, content: f.content(), lines: p.lines,
 		valErrs: p.errs, status: statusValidating, createdAt: now, expiresAt: now.Add(cfg.Window)}
 	switch u := unitDraw(b.id, "fate|"+seed); {
 	case cfg.Fate != nil:
@@ -98,15 +99,11 @@ func (s *Server) newBatch(cfg BatchConfig, p parsedInput, f *storedFile, endpoin
 			l := &b.lines[i]
 			a.carried[l.customID]++
 			l.tries = a.carried[l.customID]
-			tries := strconv.FormatInt(l.tries, 10)
-			if l.outcome == lineOK && cfg.FailShare > 0 && unitDraw(l.hash, "batchfail|"+l.customID+"|"+tries+"|"+seed) < cfg.FailShare {
-				l.outcome = line500
-			}
 		}
 		rng(b.id, "shuffle|"+seed).Shuffle(len(b.lines), func(i, j int) { b.lines[i], b.lines[j] = b.lines[j], b.lines[i] })
-		// Answering starts now, not when the batch is in progress, so the
-		// work overlaps validation and a late first poll waits less.
-		b.work = s.startWork(b, now.Add(cfg.ValidateFor))
+		// Checking and answering start now, in the background, so the
+		// create call returns at once and a late first poll waits less.
+		b.work = s.startWork(b, cfg.FailShare, now.Add(cfg.ValidateFor))
 	}
 	a.batches = append(a.batches, b)
 	a.byID[b.id] = b

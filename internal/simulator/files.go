@@ -11,12 +11,15 @@ import (
 	"time"
 )
 
-// storedFile is one file of the simulated Files API. Its content is never
-// modified after creation, so a batch may keep reading it after a delete.
+// storedFile is one file of the simulated Files API. Its content, kept as
+// the chunks it was made of (an upload is one chunk; an output file is its
+// lines, never concatenated, so it costs no second copy), is never modified
+// after creation, so a batch may keep reading it after a delete.
 type storedFile struct {
 	id, filename, purpose string
 	created               time.Time
-	content               []byte
+	chunks                [][]byte
+	size                  int64
 	deleted               bool
 	downloads             int64 // content requests so far, for the 502 draw
 }
@@ -35,7 +38,7 @@ type fileObject struct {
 }
 
 func (f *storedFile) object() fileObject {
-	return fileObject{ID: f.id, Object: "file", Bytes: int64(len(f.content)), CreatedAt: f.created.Unix(),
+	return fileObject{ID: f.id, Object: "file", Bytes: f.size, CreatedAt: f.created.Unix(),
 		Filename: f.filename, Purpose: f.purpose, Status: "processed"}
 }
 
@@ -83,6 +86,9 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 			purpose = string(b)
 		case "file":
 			filename, content = part.FileName(), new(bytes.Buffer)
+			if r.ContentLength > 0 { // one allocation instead of doubling as it grows
+				content.Grow(int(min(r.ContentLength, cfg.MaxFileBytes+1)))
+			}
 			n, err := io.Copy(content, io.LimitReader(part, cfg.MaxFileBytes+1))
 			if err != nil {
 				s.writeError(w, limitState{}, "", invalid(fmt.Sprintf("Could not read 'file': %v", err), "file", ""))
@@ -109,7 +115,7 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 		}
 		a := &s.batch
 		a.mu.Lock()
-		f := a.addFile(s.cfg.Seed, filename, purpose, s.cfg.Now(), content.Bytes())
+		f := a.addFile(s.cfg.Seed, filename, purpose, s.cfg.Now(), [][]byte{content.Bytes()})
 		a.stats.FilesCreated++
 		obj := f.object()
 		a.mu.Unlock()
@@ -118,11 +124,14 @@ func (s *Server) uploadFile(w http.ResponseWriter, r *http.Request) {
 }
 
 // addFile stores a new file; a.mu must be held.
-func (a *batchAPI) addFile(seed int64, filename, purpose string, now time.Time, content []byte) *storedFile {
+func (a *batchAPI) addFile(seed int64, filename, purpose string, now time.Time, chunks [][]byte) *storedFile {
 	a.init()
 	a.nextFile++
 	f := &storedFile{id: "file-" + simID(seed, "file", a.nextFile), filename: filename, purpose: purpose,
-		created: now, content: content}
+		created: now, chunks: chunks}
+	for _, c := range chunks {
+		f.size += int64(len(c))
+	}
 	a.files[f.id] = f
 	a.fileList = append(a.fileList, f)
 	return f
@@ -190,9 +199,13 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, id string, co
 	case content && r.Method == http.MethodGet:
 		h := w.Header()
 		h.Set("Content-Type", "application/octet-stream")
-		h.Set("Content-Length", strconv.Itoa(len(f.content)))
+		h.Set("Content-Length", strconv.FormatInt(f.size, 10))
 		w.WriteHeader(http.StatusOK)
-		_, _ = io.Copy(w, bytes.NewReader(f.content)) // streamed in chunks, never re-buffered
+		for _, c := range f.chunks { // streamed as stored, never re-buffered
+			if _, err := w.Write(c); err != nil {
+				return // the client went away
+			}
+		}
 	case !content && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, f.object())
 	case !content && r.Method == http.MethodDelete:
@@ -204,4 +217,16 @@ func (s *Server) serveFile(w http.ResponseWriter, r *http.Request, id string, co
 	default:
 		s.writeError(w, limitState{}, "", errMethod(r.Method, r.URL.Path))
 	}
+}
+
+// content returns f's bytes as one slice: the upload itself for an
+// uploaded file (one chunk), without copying.
+func (f *storedFile) content() []byte {
+	switch len(f.chunks) {
+	case 0:
+		return nil
+	case 1:
+		return f.chunks[0]
+	}
+	return bytes.Join(f.chunks, nil)
 }
