@@ -82,8 +82,9 @@ func (b *batch) progress(cfg BatchConfig, t time.Time) int {
 
 // settle advances every batch to now and materialises the files of those
 // that ended, then runs fn with a.mu held. It waits, without holding a.mu,
-// for answers still being generated; it returns ctx's error if ctx ends
-// first.
+// for line checks and answers still running in the background, so a poll
+// may take as long as the batch's remaining work; it returns ctx's error
+// if ctx ends first.
 func (s *Server) settle(ctx context.Context, now time.Time, fn func()) error {
 	a := &s.batch
 	for {
@@ -105,8 +106,9 @@ func (s *Server) settle(ctx context.Context, now time.Time, fn func()) error {
 }
 
 // advance steps every batch, in creation order, to now. It stops at the
-// first batch whose files need answers not generated yet and returns the
-// channel closed when they are; nil when all are up to date. a.mu must be
+// first batch whose next transition needs background work not done yet
+// (its line checks, to leave validating; its answers, to write its files)
+// and returns the channel closed when it is; nil when all are up to date. a.mu must be
 // held. Because each status is a pure function of the clock, stopping and
 // resuming later gives the same timeline.
 func (s *Server) advance(now time.Time) <-chan struct{} {
