@@ -36,7 +36,9 @@ func newCSVReader(path string, opt Options, delim rune, firstRow int64, read *at
 	}
 	if err := r.readHeader(); err != nil {
 		src.close()
-		return nil, err
+		// A damaged .gz often decodes to a garbage header before the
+		// decompressor notices: blame the damage, not the header.
+		return nil, orCorrupt(err, path)
 	}
 	return r, nil
 }

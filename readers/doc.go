@@ -37,7 +37,11 @@
 // still consumes a row index, so row indexes stay stable when the input is
 // fixed and re-read. Anything the reader cannot recover from (a read error,
 // corrupt compression, a CSV quote that is never closed) is returned by
-// Next and every later call returns it again.
+// Next and every later call returns it again. Compressed input that cannot
+// be decompressed (damaged, truncated, or not the format its extension
+// names) gives an error wrapping ErrCorrupt that names the file, also when
+// the damage first shows as a garbage CSV header: a header problem in a
+// compressed file is checked against the whole file's checksum first.
 //
 // Row indexes count data rows from 0 across the whole input: header rows
 // and blank lines take none, malformed rows take one each. When the input

@@ -104,9 +104,60 @@ func (m *multiReader) checkHeader(file string, h []string) error {
 		return nil
 	}
 	if !slices.Equal(h, m.header) {
-		return fmt.Errorf("%s:1: %w: header %q differs from %q in %s", file, ErrHeader, h, m.header, m.files[0])
+		err := fmt.Errorf("%s:1: %w: differs from %s: %s", file, ErrHeader, m.files[0], headerDiff(h, m.header))
+		// A damaged .gz part often decodes to a garbage header before
+		// the decompressor notices: blame the damage, not the header.
+		return orCorrupt(err, file, m.files[0])
 	}
 	return nil
+}
+
+// headerDiff says in a few words how header h differs from want: the first
+// column that differs, or the columns one has beyond the other. Names are
+// clipped, so a garbage header does not make a page-long message.
+func headerDiff(h, want []string) string {
+	for i := range min(len(h), len(want)) {
+		if h[i] != want[i] {
+			got, exp := clipPair(h[i], want[i])
+			return fmt.Sprintf("column %d is %q, not %q", i+1, got, exp)
+		}
+	}
+	if len(h) > len(want) {
+		return fmt.Sprintf("%d columns, not %d: %q is extra", len(h), len(want), clip(h[len(want)], 0))
+	}
+	return fmt.Sprintf("%d columns, not %d: %q is missing", len(h), len(want), clip(want[len(h)], 0))
+}
+
+// clipPair clips two different names around where they first differ, so
+// that two long names with a long common start still look different.
+func clipPair(a, b string) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	same := 0
+	for same < min(len(ra), len(rb)) && ra[same] == rb[same] {
+		same++
+	}
+	from := max(0, same-clipContext)
+	return clip(a, from), clip(b, from)
+}
+
+const (
+	clipLimit   = 40 // characters of a name shown in an error message
+	clipContext = 10 // characters shown before the first difference
+)
+
+// clip shortens s to clipLimit characters starting at rune from, marking
+// what was cut with "…".
+func clip(s string, from int) string {
+	r := []rune(s)
+	from = min(from, len(r))
+	out := string(r[from:min(len(r), from+clipLimit)])
+	if from > 0 {
+		out = "…" + out
+	}
+	if from+clipLimit < len(r) {
+		out += "…"
+	}
+	return out
 }
 
 // open opens files[i] as the current file.

@@ -65,7 +65,9 @@ func TestMultiFileErrors(t *testing.T) {
 		want  []string
 	}{
 		{"header mismatch", map[string]string{"a.csv": "id,text\n1,x\n", "b.csv": "id,body\n2,y\n"}, "*.csv", Options{},
-			[]string{"b.csv:1", "a.csv", "invalid header", `["id" "body"]`}},
+			[]string{"b.csv:1", "a.csv", "invalid header", `column 2 is "body", not "text"`}},
+		{"extra column", map[string]string{"a.csv": "id\n", "b.csv": "id,x\n"}, "", Options{}, []string{"b.csv:1", `2 columns, not 1: "x" is extra`}},
+		{"missing column", map[string]string{"a.csv": "id,x\n", "b.csv": "id\n"}, "", Options{}, []string{"b.csv:1", `1 columns, not 2: "x" is missing`}},
 		{"header order", map[string]string{"a.csv": "id,text\n", "b.csv": "text,id\n"}, "", Options{}, []string{"b.csv", "a.csv"}},
 		{"bad header later file", map[string]string{"a.csv": "id\n", "b.csv": "id,id\n"}, "", Options{}, []string{"b.csv:1:4", "repeats"}},
 		{"empty later file", map[string]string{"a.csv": "id\n", "b.csv": ""}, "", Options{}, []string{"b.csv", "no header"}},

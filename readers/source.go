@@ -114,21 +114,24 @@ func openSource(path string, stdin io.Reader, counter *atomic.Int64) (*source, e
 
 // decompress wraps s.r in a decompressor for kind ("gz", "zst" or "").
 func (s *source) decompress(kind string) error {
+	// The decompressor reads through markedReader and is read through
+	// corruptReader, so that its errors say "corrupt" and the file's own
+	// read errors do not.
 	switch kind {
 	case "gz":
-		zr, err := gzip.NewReader(s.r)
+		zr, err := gzip.NewReader(markedReader{s.r})
 		if err != nil {
-			return fmt.Errorf("read %s: gzip: %w", s.name, err)
+			return fmt.Errorf("read %s: %w", s.name, corruption("gzip", err))
 		}
-		s.r, s.closer = zr, func() { zr.Close() }
+		s.r, s.closer = corruptReader{zr, "gzip"}, func() { zr.Close() }
 	case "zst":
 		// One decoder goroutine: reading is not the bottleneck, and more
 		// would multiply the window memory per open file.
-		zr, err := zstd.NewReader(s.r, zstd.WithDecoderConcurrency(1))
+		zr, err := zstd.NewReader(markedReader{s.r}, zstd.WithDecoderConcurrency(1))
 		if err != nil {
-			return fmt.Errorf("read %s: zstd: %w", s.name, err)
+			return fmt.Errorf("read %s: %w", s.name, corruption("zstd", err))
 		}
-		s.r, s.closer = zr, zr.Close
+		s.r, s.closer = corruptReader{zr, "zstd"}, zr.Close
 	}
 	return nil
 }
