@@ -132,11 +132,25 @@ func classifyTransport(err error) Class {
 
 var tryAgainRE = regexp.MustCompile(`(?i)try again in ([0-9.]+)\s*(ms|s)\b`)
 
+// MaxWaitHint bounds the wait one answer may ask for. The official SDKs
+// ignore a hint over a minute and fall back to their backoff; so do we: a
+// misconfigured proxy's "Retry-After: 86400" must not put a nightly job to
+// sleep for a day, and the stall timeout must still be able to end it.
+const MaxWaitHint = 60 * time.Second
+
 // waitHint reads how long the server asks us to wait, in the order the
 // official SDKs trust: retry-after-ms, Retry-After (seconds or an HTTP
 // date), the x-ratelimit-reset header of the exhausted limit, then the
-// "Please try again in 1.982s." text of the message.
+// "Please try again in 1.982s." text of the message. A hint over
+// MaxWaitHint is ignored (0: back off instead).
 func waitHint(he *HTTPError, now time.Time) time.Duration {
+	if d := rawWaitHint(he, now); d <= MaxWaitHint {
+		return d
+	}
+	return 0
+}
+
+func rawWaitHint(he *HTTPError, now time.Time) time.Duration {
 	h := he.Header
 	if v := h.Get("retry-after-ms"); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
