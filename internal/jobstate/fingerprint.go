@@ -31,7 +31,7 @@ const maxShown = 40
 
 func (c Change) show(v string) string {
 	if v == "" {
-		return "(none)"
+		return "(not set)"
 	}
 	if c.param {
 		return v
