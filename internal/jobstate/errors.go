@@ -12,7 +12,10 @@ import (
 // usage error; the error it wraps says what and where.
 type ConfigError struct{ Err error }
 
+// Error returns the wrapped error's message.
 func (e *ConfigError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the wrapped error.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
 // IsConfig reports whether err, or an error it wraps, is a *ConfigError.
@@ -39,6 +42,7 @@ type MismatchError struct {
 	Diffs []Change
 }
 
+// Error names the database, each difference and the two ways out.
 func (e *MismatchError) Error() string {
 	what := strings.Join(e.Changed, ", ")
 	if len(e.Diffs) > 0 {
@@ -59,6 +63,7 @@ func (e *MismatchError) Error() string {
 // Open returns it wrapped in a *ConfigError.
 type InUseError struct{ State string }
 
+// Error names the database and what to do instead.
 func (e *InUseError) Error() string {
 	return fmt.Sprintf("state database %s is in use by another batchprompt run of this job; wait for it to finish, or give this run its own --state", e.State)
 }
@@ -71,6 +76,7 @@ type IncompleteError struct {
 	Status Status
 }
 
+// Error says how many rows are missing and how to export the others.
 func (e *IncompleteError) Error() string { return e.Message(itoa) }
 
 // Message is Error with every count formatted by num (a formatter that
@@ -85,6 +91,7 @@ func (e *IncompleteError) Message(num func(int64) string) string {
 // the job is complete. Export returns it wrapped in a *ConfigError.
 type OwnOutputError struct{ Output string }
 
+// Error names the output and why it is refused.
 func (e *OwnOutputError) Error() string {
 	return fmt.Sprintf("output %s is one of the job's own outputs, which run writes whole once the job is complete; export the partial result to another path", e.Output)
 }
