@@ -28,7 +28,7 @@ func TestDescribe(t *testing.T) {
 		{"same job", job, fingerprint(`{}`), false, "(exists, same job: run resumes it)", false},
 		{"empty", empty, fingerprint(`{}`), false, "(exists, empty)", false},
 		{"restart", job, changed, true, "--restart moves it aside", false},
-		{"another job", job, changed, false, "temperature (not set) → 0.5", true},
+		{"another job", job, changed, false, "temperature (none) → 0.5", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ const maxShown = 40
 
 func (c Change) show(v string) string {
 	if v == "" {
-		return "(not set)"
+		return "(none)"
 	}
 	if c.param {
 		return v

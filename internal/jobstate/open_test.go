@@ -21,9 +21,9 @@ func TestOpenMismatchSaysWhatChanged(t *testing.T) {
 		{"temperature", func(fp map[string]string) { fp["params"] = `{"temperature":0.5}` },
 			[]string{"different temperature 0 → 0.5;"}, []string{"temperature"}},
 		{"a parameter added and one dropped", func(fp map[string]string) { fp["params"] = `{"seed":7}` },
-			[]string{"seed (not set) → 7", "temperature 0 → (not set)"}, []string{"seed", "temperature"}},
+			[]string{"seed (none) → 7", "temperature 0 → (none)"}, []string{"seed", "temperature"}},
 		{"stop sequences", func(fp map[string]string) { fp["params"] = `{"stop":["x"],"temperature":0}` },
-			[]string{`stop (not set) → ["x"]`}, []string{"stop"}},
+			[]string{`stop (none) → ["x"]`}, []string{"stop"}},
 		{"model", func(fp map[string]string) { fp["model"] = "gpt-4o" },
 			[]string{"model gpt-4o-mini → gpt-4o"}, []string{"model"}},
 		{"template, quoted and cut", func(fp map[string]string) {
@@ -31,7 +31,7 @@ func TestOpenMismatchSaysWhatChanged(t *testing.T) {
 		},
 			[]string{`template "Say {{.text}}"… → "Summarise {{.text}} in one short sentenc"…`}, []string{"template"}},
 		{"two keys", func(fp map[string]string) { fp["id_column"], fp["model"] = "", "o3" },
-			[]string{"id column id → (not set), model gpt-4o-mini → o3"}, []string{"id column", "model"}},
+			[]string{"id column id → (none), model gpt-4o-mini → o3"}, []string{"id column", "model"}},
 		{"params not an object", func(fp map[string]string) { fp["params"] = `[1]` },
 			[]string{"params {\"temperature\":0} → [1]"}, []string{"params"}},
 	}
