@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -82,6 +83,11 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 	if f.limit < 0 {
 		return j, &usageError{fmt.Errorf("--limit %d: want 0 (all rows) or more", f.limit)}
 	}
+	// A given cap of 0 or NaN used to mean "no cap": the opposite of what
+	// it says. Only leaving --max-cost out means no cap.
+	if fs.Changed("max-cost") && !(f.maxCost > 0 && !math.IsInf(f.maxCost, 1)) {
+		return j, &usageError{fmt.Errorf("--max-cost %g: want a positive amount in USD (leave it out for no cap)", f.maxCost)}
+	}
 	if j.State == "" {
 		j.State = defaultState(jobPath, f.outputs)
 		if f.simulate {
@@ -116,16 +122,10 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		StallTimeout: f.stallTimeout, DrainTimeout: f.drainTimeout,
 		Limits: pipeline.Limits{RPM: f.rpm, TPM: f.tpm},
 	}
-	if f.maxCost < 0 {
-		return o, &usageError{fmt.Errorf("--max-cost %g: want a positive amount in USD", f.maxCost)}
+	if err := checkNumbers(f); err != nil {
+		return o, err
 	}
 	o.MaxCostUSD = f.maxCost
-	if f.concurrency < 1 {
-		return o, &usageError{fmt.Errorf("--concurrency %d: want at least 1", f.concurrency)}
-	}
-	if f.headroom < 0 || f.headroom >= 1 {
-		return o, &usageError{fmt.Errorf("--headroom %g: want a share from 0 to below 1, e.g. 0.02", f.headroom)}
-	}
 	prices, err := pipeline.LoadPrices(f.prices)
 	if err != nil {
 		return o, &usageError{err}
@@ -150,6 +150,36 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		return o, &usageError{fmt.Errorf("no API key for %s: set OPENAI_API_KEY or give --api-key-file (or try --simulate)", u.Host)}
 	}
 	return o, nil
+}
+
+// checkNumbers refuses numeric settings that make no sense, rather than
+// letting a zero or negative value fall back to a default or to "no
+// limit" in silence.
+func checkNumbers(f *runFlags) error {
+	bad := func(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
+	switch {
+	case !(f.maxCost >= 0) || math.IsInf(f.maxCost, 1):
+		return bad("--max-cost %g: want a positive amount in USD", f.maxCost)
+	case f.concurrency < 1:
+		return bad("--concurrency %d: want at least 1", f.concurrency)
+	case !(f.headroom >= 0 && f.headroom < 1):
+		return bad("--headroom %g: want a share from 0 to below 1, e.g. 0.02", f.headroom)
+	case f.maxAttempts < 1:
+		return bad("--max-attempts %d: want at least 1 (1: no retries)", f.maxAttempts)
+	case !(f.rpm >= 0) || math.IsInf(f.rpm, 1):
+		return bad("--rpm %g: want 0 (learn it from the server) or more", f.rpm)
+	case !(f.tpm >= 0) || math.IsInf(f.tpm, 1):
+		return bad("--tpm %g: want 0 (learn it from the server) or more", f.tpm)
+	case f.timeout <= 0:
+		return bad("--timeout %s: want a positive duration, e.g. 5m", f.timeout)
+	case f.stallTimeout <= 0:
+		return bad("--stall-timeout %s: want a positive duration, e.g. 10m", f.stallTimeout)
+	case f.drainTimeout <= 0:
+		return bad("--drain-timeout %s: want a positive duration, e.g. 30s", f.drainTimeout)
+	case f.progressInterval <= 0:
+		return bad("--progress-interval %s: want a positive duration, e.g. 30s", f.progressInterval)
+	}
+	return nil
 }
 
 // needsKey: OpenAI and Azure always want a key; a local or self-hosted

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Nonsensical numbers are refused with exit 2 before anything is sent
+// (issue 13, items 4 and 11): none of them may fall back to a default or
+// to "no limit" in silence.
+func TestRunRefusesNonsensicalNumbers(t *testing.T) {
+	dir := t.TempDir()
+	in, _ := writeInputs(t, dir, 3)
+	job := filepath.Join(dir, "zero-cap.yaml")
+	os.WriteFile(job, []byte("input: in.csv\noutput: [z.jsonl]\ntemplate: '{{.text}}'\nmax_cost: 0\n"), 0o644)
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"max-cost 0", []string{"--max-cost", "0"}, "--max-cost 0"},
+		{"max-cost NaN", []string{"--max-cost", "NaN"}, "--max-cost NaN"},
+		{"max-cost negative", []string{"--max-cost", "-1"}, "--max-cost -1"},
+		{"max-attempts 0", []string{"--max-attempts", "0"}, "--max-attempts 0"},
+		{"timeout negative", []string{"--timeout", "-1s"}, "--timeout -1s"},
+		{"timeout 0", []string{"--timeout", "0s"}, "--timeout 0s"},
+		{"rpm negative", []string{"--rpm", "-5"}, "--rpm -5"},
+		{"tpm NaN", []string{"--tpm", "NaN"}, "--tpm NaN"},
+		{"stall-timeout 0", []string{"--stall-timeout", "0s"}, "--stall-timeout 0s"},
+		{"drain-timeout negative", []string{"--drain-timeout", "-3s"}, "--drain-timeout -3s"},
+		{"concurrency 0", []string{"--concurrency", "0"}, "--concurrency 0"},
+		{"progress-interval 0", []string{"--progress-interval", "0s"}, "--progress-interval 0s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "_")+".jsonl")
+			args := append([]string{"run", "-i", in, "-o", out, "--template", "{{.text}}", "--simulate"}, tc.args...)
+			code, log := runCLI(t, nil, args...)
+			if code != exitUsage || !strings.Contains(log, tc.want) {
+				t.Fatalf("exit %d (want 2), output lacks %q:\n%s", code, tc.want, log)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Fatalf("%s was written: the run went ahead", out)
+			}
+		})
+	}
+	t.Run("max_cost 0 in a job file", func(t *testing.T) {
+		if code, log := runCLI(t, nil, "run", job, "--simulate"); code != exitUsage || !strings.Contains(log, "--max-cost 0") {
+			t.Fatalf("exit %d (want 2):\n%s", code, log)
+		}
+	})
+}
