@@ -100,6 +100,7 @@ func newEstimateCmd(env Env, stdin io.Reader, stdout, stderr io.Writer) *cobra.C
 	fs.Int64Var(&ef.expectOutput, "expect-output-tokens", 0, "typical answer length in tokens, the low end of the output and cost range (default 100)")
 	fs.BoolVar(&ef.json, "json", false, "print the estimate as JSON")
 	f.register(fs)
+	hideIrrelevant(fs, "estimate")
 	fs.SortFlags = false
 	return cmd
 }

@@ -76,6 +76,7 @@ func newExportRequestsCmd(env Env, stdin io.Reader, stdout, stderr io.Writer, re
 	}
 	fs := cmd.Flags()
 	f.register(fs)
+	hideIrrelevant(fs, "export-requests")
 	fs.StringVar(&opt.Dir, "out-dir", "", "folder for the Batch API input files (created if missing)")
 	fs.StringVar(&opt.Prefix, "prefix", "requests", "file name prefix: PREFIX-MODEL-0001.jsonl")
 	fs.IntVar(&opt.MaxRequests, "max-requests", pipeline.BatchMaxRequests, "requests per file at most")

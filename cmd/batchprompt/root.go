@@ -31,6 +31,7 @@ Try it without an API key on the built-in simulator:
 		// not after: an error before it is the command line's.
 		PersistentPreRun: func(*cobra.Command, []string) { started = true },
 	}
+	root.SetFlagErrorFunc(flagError)
 	root.SetArgs(args)
 	root.SetIn(stdin)
 	root.SetOut(stdout)

@@ -104,13 +104,13 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.template, "template", "", "prompt as a Go text/template over the row's columns, e.g. 'Summarise: {{.review}}'")
 	fs.StringVar(&f.templateFile, "template-file", "", "read the prompt template from this file")
 	fs.StringVar(&f.promptColumn, "prompt-column", "", "send this column's text as the prompt, as is")
-	fs.StringVar(&f.system, "system", "", "system message sent before every prompt")
+	fs.StringVar(&f.system, "system", "", "system message sent before every prompt: a Go text/template over the row, like --template")
 	fs.StringVar(&f.systemFile, "system-file", "", "read the system message from this file")
 
 	fs.StringVar(&f.model, "model", "gpt-4o-mini", "model name (for Azure: the deployment's model, used for prices and tokens)")
 	fs.Int64Var(&f.maxTokens, "max-tokens", 0, "cap on output tokens per request (sent as max_completion_tokens to o-series and gpt-5 models); unset: the model's maximum, which the rate limiter and the budget cap must assume")
-	fs.Float64Var(&f.temperature, "temperature", 1, "sampling temperature; only sent when given (an explicit 0 is sent as 0)")
-	fs.Float64Var(&f.topP, "top-p", 1, "nucleus sampling; only sent when given")
+	fs.Float64Var(&f.temperature, "temperature", 0, "sampling temperature, 0 to 2; sent only when given (an explicit 0 is sent as 0), else the server's default applies")
+	fs.Float64Var(&f.topP, "top-p", 0, "nucleus sampling, 0 to 1; sent only when given, else the server's default applies")
 	fs.Int64Var(&f.seed, "seed", 0, "sampling seed; only sent when given")
 	fs.StringArrayVar(&f.stop, "stop", nil, "stop sequence, repeatable (up to 4)")
 

@@ -46,6 +46,7 @@ func newValidateCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 	// environment layers see exactly run's keys, not --rows.
 	runFS := pflag.NewFlagSet("run", pflag.ContinueOnError)
 	f.register(runFS)
+	hideIrrelevant(runFS, "validate")
 	cmd := &cobra.Command{
 		Use:     "validate [JOB.yaml] [flags]",
 		Short:   "Check a job and render its first prompts, sending nothing",
