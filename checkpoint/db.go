@@ -24,9 +24,11 @@ const readConns = 4
 
 // DB is an open checkpoint database. It is safe for concurrent use.
 type DB struct {
-	path string
-	w    *sql.DB // exactly one connection: SQLite has one writer anyway
-	r    *sql.DB // read-only pool; WAL lets readers run beside the writer
+	path  string
+	w     *sql.DB   // exactly one connection: SQLite has one writer anyway
+	r     *sql.DB   // read-only pool; WAL lets readers run beside the writer
+	atSeq *sql.Stmt // atSeqSQL on r
+	names nameCache
 }
 
 // Open opens the checkpoint database at path, creating it (and its schema)
@@ -74,6 +76,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	db.r.SetMaxOpenConns(readConns)
 	db.r.SetMaxIdleConns(readConns)
+	if db.atSeq, err = db.r.PrepareContext(ctx, atSeqSQL); err != nil {
+		db.r.Close()
+		db.w.Close()
+		return nil, fmt.Errorf("checkpoint %s: prepare: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -129,9 +136,10 @@ func (db *DB) init(ctx context.Context) error {
 // checkpoints the WAL into the main file (SQLite does that when the last
 // connection closes) and releases the connections.
 func (db *DB) Close() error {
+	errS := db.atSeq.Close()
 	errR := db.r.Close()
 	errW := db.w.Close()
-	if err := errors.Join(errR, errW); err != nil {
+	if err := errors.Join(errS, errR, errW); err != nil {
 		return fmt.Errorf("checkpoint %s: close: %w", db.path, err)
 	}
 	return nil

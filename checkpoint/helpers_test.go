@@ -59,7 +59,7 @@ func join(s []string) string { return strings.Join(s, ",") }
 // getRow reads the stored row with key, of any run or position, as Rows
 // would yield it; ok is false when there is none.
 func getRow(ctx context.Context, db *DB, key string) (Row, bool, error) {
-	rows, err := db.r.QueryContext(ctx, "SELECT "+rowColumns+" FROM rows AS r"+rowsFrom+" WHERE r.key = ?", key)
+	rows, err := db.r.QueryContext(ctx, "SELECT "+rowColumns+" FROM rows WHERE key = ?", key)
 	if err != nil {
 		return Row{}, false, err
 	}
@@ -67,6 +67,6 @@ func getRow(ctx context.Context, db *DB, key string) (Row, bool, error) {
 	if !rows.Next() {
 		return Row{}, false, rows.Err()
 	}
-	r, err := scanRow(rows)
+	r, err := db.scanRow(ctx, rows)
 	return r, err == nil, err
 }

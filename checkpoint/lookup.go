@@ -41,8 +41,8 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 	for i, k := range keys {
 		args[i] = k
 	}
-	q := "SELECT r.key, r.request_hash, r.status, r.run, r.seq, r.position, f.name FROM rows AS r" + placeFrom +
-		" WHERE r.key IN (?" + strings.Repeat(",?", len(keys)-1) + ")"
+	q := "SELECT key, request_hash, status, run, seq, position, position_file FROM rows WHERE key IN (?" +
+		strings.Repeat(",?", len(keys)-1) + ")"
 	rows, err := db.r.QueryContext(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: look up rows: %w", db.path, err)
@@ -54,13 +54,13 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 			s         Stored
 			st        int64
 			hash, pos any
-			file      sql.NullString
+			file      sql.NullInt64
 		)
 		if err := rows.Scan(&key, &hash, &st, &s.Run, &s.Seq, &pos, &file); err != nil {
 			return fmt.Errorf("checkpoint %s: look up rows: %w", db.path, err)
 		}
 		s.Status = Status(st)
-		if s.RequestHash, s.Position, err = decodePlace(hash, pos, file); err != nil {
+		if s.RequestHash, s.Position, err = db.decodePlace(ctx, hash, pos, file); err != nil {
 			return fmt.Errorf("checkpoint %s: look up row %q: %w", db.path, key, err)
 		}
 		out[key] = s
@@ -71,12 +71,3 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 	return nil
 }
 
-// decodePlace decodes the request hash and position columns that Lookup
-// and AtSeq read.
-func decodePlace(hash, pos any, file sql.NullString) (h, p string, err error) {
-	if h, err = decodeHash(hash); err != nil {
-		return "", "", err
-	}
-	p, err = decodePosition(pos, file.String, file.Valid)
-	return h, p, err
-}

@@ -41,18 +41,11 @@ func (db *DB) Done(ctx context.Context, fn func(key, requestHash string, st Stat
 	return nil
 }
 
-// rowColumns lists what Rows reads, in scanRow's order, from rowsFrom.
-const rowColumns = `r.key, r.seq, r.request_hash, r.status, r.id, r.kept, r.output, fr.name, m.name,
-	r.prompt_tokens, r.completion_tokens, r.cached_tokens, r.reasoning_tokens, r.cost_usd,
-	r.latency_ms, r.attempts, r.error, r.error_kind, r.http_status, r.response_body,
-	r.position, f.name, r.request_id`
-
-// placeFrom joins each row to the name of its position's file; names is a
-// handful of rows, so the join is one cached look-up per row.
-const placeFrom = ` LEFT JOIN names AS f ON f.id = r.position_file`
-
-// rowsFrom joins each row to its position's file, finish reason and model.
-const rowsFrom = placeFrom + ` LEFT JOIN names AS fr ON fr.id = r.finish_reason LEFT JOIN names AS m ON m.id = r.model`
+// rowColumns lists what Rows reads, in scanRow's order.
+const rowColumns = `key, seq, request_hash, status, id, kept, output, finish_reason, model,
+	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
+	latency_ms, attempts, error, error_kind, http_status, response_body,
+	position, position_file, request_id`
 
 // Rows calls fn with every row placed in the input (Seq >= 0), ordered by
 // Seq (then by which key was stored first, should two rows share a Seq:
@@ -63,13 +56,13 @@ const rowsFrom = placeFrom + ` LEFT JOIN names AS fr ON fr.id = r.finish_reason 
 // passed to fn is freshly allocated and may be retained.
 func (db *DB) Rows(ctx context.Context, fn func(Row) error) error {
 	rows, err := db.r.QueryContext(ctx,
-		"SELECT "+rowColumns+" FROM rows AS r INDEXED BY rows_seq"+rowsFrom+" WHERE r.seq >= 0 ORDER BY r.seq, r.rowid")
+		"SELECT "+rowColumns+" FROM rows INDEXED BY rows_seq WHERE seq >= 0 ORDER BY seq, rowid")
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: list rows: %w", db.path, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		r, err := scanRow(rows)
+		r, err := db.scanRow(ctx, rows)
 		if err != nil {
 			return fmt.Errorf("checkpoint %s: list rows: %w", db.path, err)
 		}
@@ -83,13 +76,15 @@ func (db *DB) Rows(ctx context.Context, fn func(Row) error) error {
 	return nil
 }
 
-func scanRow(rows *sql.Rows) (Row, error) {
+// scanRow reads one row of rowColumns.
+func (db *DB) scanRow(ctx context.Context, rows *sql.Rows) (Row, error) {
 	var (
 		r                  Row
 		st, attempts, http int64
+		finish, model      int64
 		hash, id, pos      any
-		file, kept         sql.NullString
-		finish, model      sql.NullString
+		kept               sql.NullString
+		file               sql.NullInt64
 		cost               sql.NullFloat64
 		body               []byte
 	)
@@ -100,17 +95,19 @@ func scanRow(rows *sql.Rows) (Row, error) {
 		return Row{}, err
 	}
 	r.Status, r.Attempts, r.HTTPStatus = Status(st), int(attempts), int(http)
-	if !finish.Valid || !model.Valid {
-		return Row{}, fmt.Errorf("row %q: finish reason or model missing from names", r.Key)
+	if r.FinishReason, err = db.name(ctx, finish); err != nil {
+		return Row{}, fmt.Errorf("row %q: finish reason: %w", r.Key, err)
 	}
-	r.FinishReason, r.Model = finish.String, model.String
+	if r.Model, err = db.name(ctx, model); err != nil {
+		return Row{}, fmt.Errorf("row %q: model: %w", r.Key, err)
+	}
 	if r.RequestHash, err = decodeHash(hash); err != nil {
 		return Row{}, fmt.Errorf("row %q: %w", r.Key, err)
 	}
 	if r.ID, err = decodeID(r.Key, id); err != nil {
 		return Row{}, fmt.Errorf("row %q: %w", r.Key, err)
 	}
-	if r.Position, err = decodePosition(pos, file.String, file.Valid); err != nil {
+	if r.Position, err = db.position(ctx, pos, file); err != nil {
 		return Row{}, fmt.Errorf("row %q: %w", r.Key, err)
 	}
 	if cost.Valid {

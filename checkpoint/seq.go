@@ -6,6 +6,11 @@ import (
 	"fmt"
 )
 
+// atSeqSQL is AtSeq's query, prepared once per DB (see Open): resume runs
+// it for every batch of positions.
+const atSeqSQL = `SELECT key, seq, request_hash, status, position, position_file
+FROM rows INDEXED BY rows_seq WHERE seq >= ? AND seq < ? ORDER BY seq, rowid`
+
 // Placed is a stored row as the resume merge sees it.
 type Placed struct {
 	Key         string
@@ -21,8 +26,7 @@ type Placed struct {
 // the input is unchanged, every row is found where it was, with no per-row
 // look-up and no write.
 func (db *DB) AtSeq(ctx context.Context, from, to int64) ([]Placed, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT r.key, r.seq, r.request_hash, r.status, r.position, f.name
-FROM rows AS r INDEXED BY rows_seq`+placeFrom+` WHERE r.seq >= ? AND r.seq < ? ORDER BY r.seq, r.rowid`, from, to)
+	rows, err := db.atSeq.QueryContext(ctx, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: rows at %d..%d: %w", db.path, from, to, err)
 	}
@@ -33,13 +37,13 @@ FROM rows AS r INDEXED BY rows_seq`+placeFrom+` WHERE r.seq >= ? AND r.seq < ? O
 			p         Placed
 			st        int64
 			hash, pos any
-			file      sql.NullString
+			file      sql.NullInt64
 		)
 		if err := rows.Scan(&p.Key, &p.Seq, &hash, &st, &pos, &file); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: rows at %d..%d: %w", db.path, from, to, err)
 		}
 		p.Status = Status(st)
-		if p.RequestHash, p.Position, err = decodePlace(hash, pos, file); err != nil {
+		if p.RequestHash, p.Position, err = db.decodePlace(ctx, hash, pos, file); err != nil {
 			return nil, fmt.Errorf("checkpoint %s: row %q: %w", db.path, p.Key, err)
 		}
 		out = append(out, p)
