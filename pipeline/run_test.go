@@ -141,7 +141,7 @@ func TestRunEveryRowOnceInOrder(t *testing.T) {
 	if len(rows) != n || len(recs) != n+1 {
 		t.Fatalf("jsonl rows %d, csv rows %d; want %d", len(rows), len(recs)-1, n)
 	}
-	wantHeader := "id,extra,output,finish_reason,model,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_usd,latency_ms,attempts,error"
+	wantHeader := "id,extra,output,finish_reason,model,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_usd,latency_ms,attempts,error,served_from"
 	if got := strings.Join(recs[0], ","); got != wantHeader {
 		t.Fatalf("csv header %s", got)
 	}

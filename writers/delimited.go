@@ -59,9 +59,10 @@ func (d *delimitedWriter) Write(r Row) error {
 		strconv.FormatInt(r.LatencyMS, 10),
 		strconv.Itoa(r.Attempts),
 		validUTF8(r.Error),
+		validUTF8(r.ServedFrom),
 	)
 	if c, ok := r.cost(); ok {
-		rec[len(rec)-4] = strconv.FormatFloat(c, 'f', -1, 64)
+		rec[len(rec)-5] = strconv.FormatFloat(c, 'f', -1, 64)
 	}
 	if err := d.cw.Write(rec); err != nil {
 		return fmt.Errorf("writers: write row %q: %w", r.ID, err)

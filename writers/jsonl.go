@@ -94,6 +94,7 @@ func (j *jsonlWriter) Write(r Row) error {
 	num(r.LatencyMS)
 	num(int64(r.Attempts))
 	str(r.Error, r.Error == "")
+	str(r.ServedFrom, r.ServedFrom == "")
 	b = append(b, '}', '\n')
 
 	j.buf = b

@@ -126,6 +126,7 @@ func (p *parquetWriter) Write(r Row) error {
 	i64(r.LatencyMS)
 	i64(int64(r.Attempts))
 	str(r.Error, r.Error == "", 1)
+	str(r.ServedFrom, r.ServedFrom == "", 1)
 
 	p.rows = append(p.rows, row)
 	if len(p.rows) == cap(p.rows) {

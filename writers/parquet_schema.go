@@ -79,5 +79,6 @@ func parquetNodes(s Schema) []parquet.Node {
 		i64(), // latency_ms
 		i64(), // attempts
 		str(), // error
+		str(), // served_from
 	)
 }

@@ -27,6 +27,7 @@ func TestParquetSchemaTypes(t *testing.T) {
 		{"latency_ms", parquet.Int64, false, "INT(64,true)"},
 		{"attempts", parquet.Int64, false, "INT(64,true)"},
 		{"error", parquet.ByteArray, true, "STRING"},
+		{"served_from", parquet.ByteArray, true, "STRING"},
 	}
 	tests := []struct {
 		name   string

@@ -36,6 +36,10 @@ type Row struct {
 	LatencyMS                                                     int64
 	Attempts                                                      int
 	Error                                                         string // "" when the row succeeded
+	// ServedFrom says where the answer came from: "api", "duplicate"
+	// (another row's answer to the same request) or "cache" (the response
+	// cache); null when "".
+	ServedFrom string
 
 	// The fields below feed only the openai-batch format.
 	ErrorKind    string // a short code for Error, e.g. "http_400", "parse"
@@ -52,12 +56,13 @@ const DefaultIDColumn = "row"
 var resultColumns = [...]string{
 	"output", "finish_reason", "model",
 	"prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens",
-	"cost_usd", "latency_ms", "attempts", "error",
+	"cost_usd", "latency_ms", "attempts", "error", "served_from",
 }
 
 // Columns returns the output column names in order: id (or "row"), kept
 // columns, output, finish_reason, model, prompt_tokens, completion_tokens,
-// cached_tokens, reasoning_tokens, cost_usd, latency_ms, attempts, error. A
+// cached_tokens, reasoning_tokens, cost_usd, latency_ms, attempts, error,
+// served_from. A
 // kept column whose name collides with one of ours is an error (from New),
 // naming it.
 //

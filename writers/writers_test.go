@@ -36,7 +36,7 @@ func TestFormatsContent(t *testing.T) {
 	okRow := Row{
 		ID: "a-1", Output: "hello", FinishReason: "stop", Model: "gpt-4o-mini",
 		PromptTokens: 12, CompletionTokens: 3, CachedTokens: 0, ReasoningTokens: 0,
-		CostUSD: f64(0.0000123), LatencyMS: 840, Attempts: 1,
+		CostUSD: f64(0.0000123), LatencyMS: 840, Attempts: 1, ServedFrom: "api",
 	}
 	tests := []struct {
 		name   string
@@ -48,7 +48,7 @@ func TestFormatsContent(t *testing.T) {
 			name:   "zero rows",
 			schema: Schema{IDColumn: "id", Keep: []string{"q"}},
 			want: table{cols: []string{"id", "q", "output", "finish_reason", "model", "prompt_tokens", "completion_tokens",
-				"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error"}},
+				"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error", "served_from"}},
 		},
 		{
 			name:   "success, error and unpriced rows",
@@ -56,19 +56,19 @@ func TestFormatsContent(t *testing.T) {
 			rows: []Row{
 				withKept(okRow, Value{Text: "what?"}, Value{Null: true}),
 				{ID: "a-2", Kept: []Value{{Text: ""}, {Text: "fr"}}, Output: "", FinishReason: "length", Model: "m",
-					CostUSD: f64(0), Attempts: 2},
+					CostUSD: f64(0), Attempts: 2, ServedFrom: "duplicate"},
 				{ID: "a-3", Kept: []Value{{Null: true}, {Null: true}}, Output: "ignored", FinishReason: "ignored",
 					Attempts: 5, LatencyMS: 12, Error: "400 invalid_request_error: bad prompt"},
 				{ID: "a-4", Kept: []Value{{Text: "x"}, {Text: "y"}}, Model: "gpt-x", PromptTokens: 7, Error: "timeout"},
 			},
 			want: table{
 				cols: []string{"id", "q", "lang", "output", "finish_reason", "model", "prompt_tokens", "completion_tokens",
-					"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error"},
+					"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error", "served_from"},
 				rows: [][]*string{
-					cells("a-1", "what?", nil, "hello", "stop", "gpt-4o-mini", "12", "3", "0", "0", "0.0000123", "840", "1", nil),
-					cells("a-2", "", "fr", "", "length", "m", "0", "0", "0", "0", "0", "0", "2", nil),
-					cells("a-3", nil, nil, nil, nil, nil, "0", "0", "0", "0", nil, "12", "5", "400 invalid_request_error: bad prompt"),
-					cells("a-4", "x", "y", nil, nil, "gpt-x", "7", "0", "0", "0", nil, "0", "0", "timeout"),
+					cells("a-1", "what?", nil, "hello", "stop", "gpt-4o-mini", "12", "3", "0", "0", "0.0000123", "840", "1", nil, "api"),
+					cells("a-2", "", "fr", "", "length", "m", "0", "0", "0", "0", "0", "0", "2", nil, "duplicate"),
+					cells("a-3", nil, nil, nil, nil, nil, "0", "0", "0", "0", nil, "12", "5", "400 invalid_request_error: bad prompt", nil),
+					cells("a-4", "x", "y", nil, nil, "gpt-x", "7", "0", "0", "0", nil, "0", "0", "timeout", nil),
 				},
 			},
 		},
@@ -81,10 +81,10 @@ func TestFormatsContent(t *testing.T) {
 			},
 			want: table{
 				cols: []string{"row", "output", "finish_reason", "model", "prompt_tokens", "completion_tokens",
-					"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error"},
+					"cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error", "served_from"},
 				rows: [][]*string{
-					cells("0", "a", "", "", "0", "0", "0", "0", "1000000000000000000000", "0", "1", nil),
-					cells("41", "b", "", "", "0", "0", "0", "0", nil, "0", "1", nil),
+					cells("0", "a", "", "", "0", "0", "0", "0", "1000000000000000000000", "0", "1", nil, nil),
+					cells("41", "b", "", "", "0", "0", "0", "0", nil, "0", "1", nil, nil),
 				},
 			},
 		},
@@ -94,8 +94,8 @@ func TestFormatsContent(t *testing.T) {
 			rows:   []Row{{ID: "1", Kept: []Value{{Text: "e"}, {Text: "s"}, {Null: true}, {Text: "q"}}, Output: "o"}},
 			want: table{
 				cols: []string{"a.b", "", " ", "x,y", "\"q\"", "output", "finish_reason", "model", "prompt_tokens",
-					"completion_tokens", "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error"},
-				rows: [][]*string{cells("1", "e", "s", nil, "q", "o", "", "", "0", "0", "0", "0", nil, "0", "0", nil)},
+					"completion_tokens", "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error", "served_from"},
+				rows: [][]*string{cells("1", "e", "s", nil, "q", "o", "", "", "0", "0", "0", "0", nil, "0", "0", nil, nil)},
 			},
 		},
 		trickyCase(),
@@ -132,7 +132,7 @@ func trickyCase() (tc struct {
 	tc.name = "tricky strings"
 	tc.schema = Schema{IDColumn: "my id, \"quoted\"", Keep: []string{"k\n1", "名前", invalid}}
 	tc.want.cols = []string{"my id, \"quoted\"", "k\n1", "名前", strings.ToValidUTF8(invalid, "\uFFFD"), "output", "finish_reason",
-		"model", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error"}
+		"model", "prompt_tokens", "completion_tokens", "cached_tokens", "reasoning_tokens", "cost_usd", "latency_ms", "attempts", "error", "served_from"}
 	// strings.ToValidUTF8 collapses runs; the writers replace per byte.
 	tc.want.cols[3] = "bad \uFFFD\uFFFD utf8 \uFFFD\uFFFD"
 	for _, s := range append(tricky, invalid) {
@@ -145,8 +145,8 @@ func trickyCase() (tc struct {
 			Row{ID: s, Kept: []Value{{Text: s}, {Null: true}, {Text: s}}, Error: "E:" + s},
 		)
 		tc.want.rows = append(tc.want.rows,
-			cells(want, want, want, want, want, want, want, "0", "0", "0", "0", nil, "0", "1", nil),
-			cells(want, want, nil, want, nil, nil, nil, "0", "0", "0", "0", nil, "0", "0", "E:"+want),
+			cells(want, want, want, want, want, want, want, "0", "0", "0", "0", nil, "0", "1", nil, nil),
+			cells(want, want, nil, want, nil, nil, nil, "0", "0", "0", "0", nil, "0", "0", "E:"+want, nil),
 		)
 	}
 	return tc
@@ -171,12 +171,12 @@ func TestJSONLGolden(t *testing.T) {
 	s := Schema{RowNumberID: true, Keep: []string{"q"}}
 	rows := []Row{
 		{ID: "7", Kept: []Value{{Text: "a\"b"}}, Output: "", FinishReason: "stop", Model: "m", PromptTokens: 1,
-			CostUSD: f64(0.5), LatencyMS: 3, Attempts: 1},
+			CostUSD: f64(0.5), LatencyMS: 3, Attempts: 1, ServedFrom: "cache"},
 		{ID: "8", Kept: []Value{{Null: true}}, Error: "boom", Attempts: 3},
 	}
 	got := string(writeAll(t, "jsonl", s, rows))
-	want := `{"row":7,"q":"a\"b","output":"","finish_reason":"stop","model":"m","prompt_tokens":1,"completion_tokens":0,"cached_tokens":0,"reasoning_tokens":0,"cost_usd":0.5,"latency_ms":3,"attempts":1,"error":null}` + "\n" +
-		`{"row":8,"q":null,"output":null,"finish_reason":null,"model":null,"prompt_tokens":0,"completion_tokens":0,"cached_tokens":0,"reasoning_tokens":0,"cost_usd":null,"latency_ms":0,"attempts":3,"error":"boom"}` + "\n"
+	want := `{"row":7,"q":"a\"b","output":"","finish_reason":"stop","model":"m","prompt_tokens":1,"completion_tokens":0,"cached_tokens":0,"reasoning_tokens":0,"cost_usd":0.5,"latency_ms":3,"attempts":1,"error":null,"served_from":"cache"}` + "\n" +
+		`{"row":8,"q":null,"output":null,"finish_reason":null,"model":null,"prompt_tokens":0,"completion_tokens":0,"cached_tokens":0,"reasoning_tokens":0,"cost_usd":null,"latency_ms":0,"attempts":3,"error":"boom","served_from":null}` + "\n"
 	if got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
 	}
@@ -204,10 +204,10 @@ func TestJSONStringMatchesEncodingJSON(t *testing.T) {
 
 func TestCSVLayout(t *testing.T) {
 	s := Schema{IDColumn: "id"}
-	rows := []Row{{ID: "1", Output: "a,b\r\nc", Attempts: 1, CostUSD: f64(0.00000001)}}
+	rows := []Row{{ID: "1", Output: "a,b\r\nc", Attempts: 1, CostUSD: f64(0.00000001), ServedFrom: "api"}}
 	got := string(writeAll(t, "csv", s, rows))
-	want := "id,output,finish_reason,model,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_usd,latency_ms,attempts,error\n" +
-		"1,\"a,b\r\nc\",,,0,0,0,0,0.00000001,0,1,\n"
+	want := "id,output,finish_reason,model,prompt_tokens,completion_tokens,cached_tokens,reasoning_tokens,cost_usd,latency_ms,attempts,error,served_from\n" +
+		"1,\"a,b\r\nc\",,,0,0,0,0,0.00000001,0,1,,api\n"
 	if got != want {
 		t.Errorf("got %q\nwant %q", got, want)
 	}
