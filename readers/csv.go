@@ -2,6 +2,7 @@ package readers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"sync/atomic"
@@ -95,6 +96,11 @@ func (r *csvReader) Next(ctx context.Context) (Record, error) {
 	r.row++
 	if p := res.problem; p != nil {
 		rec.Err = &RowError{Pos: rec.Pos, Line: lineIfDiff(p.line, res.line), Column: p.col, Err: p.err}
+		if errors.Is(p.err, ErrFieldCount) {
+			// Every field was read whole; only their number is wrong. The
+			// caller may still name the row by its id.
+			rec.Fields = r.sc.record(r.header)
+		}
 		return rec, nil
 	}
 	rec.Fields = r.sc.record(r.header)

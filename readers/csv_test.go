@@ -2,6 +2,7 @@ package readers
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -117,8 +118,44 @@ func TestCSVRowErrorFields(t *testing.T) {
 	if re.Pos != want.Pos || re.Column != want.Column || re.Line != 0 || !errors.Is(re, ErrFieldCount) {
 		t.Errorf("got %+v, want %+v wrapping ErrFieldCount", *re, want)
 	}
-	if rec.Fields != nil {
-		t.Errorf("Fields = %v, want nil for a row error", rec.Fields)
+}
+
+// TestCSVRaggedRowKeepsFields: a row with the wrong number of fields is an
+// error row, but its fields are read, so the pipeline can keep its id
+// (issue 13 item 9). Other malformed rows have none.
+func TestCSVRaggedRowKeepsFields(t *testing.T) {
+	tests := []struct {
+		name, row string
+		want      string // rendered fields; "" for nil
+	}{
+		{"too few", "7", `id="7"`},
+		{"too many", "7,great,extra", `id="7" text="great"`},
+		{"quoted id, too many", "\"7\",\"a\nb\",x", `id="7" text="a\nb"`},
+		{"bare quote", `7,x"y`, ""},
+		{"stray quote after field", `"7"x,y`, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := openString("csv", "id,text\n"+tt.row+"\n")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			rec, err := r.Next(t.Context())
+			if err != nil || rec.Err == nil {
+				t.Fatalf("Next = %v, %v; want a row error", rec.Err, err)
+			}
+			var got []string
+			for _, f := range rec.Fields {
+				got = append(got, fmt.Sprintf("%s=%q", f.Name, f.Value))
+			}
+			if strings.Join(got, " ") != tt.want || (tt.want == "") != (rec.Fields == nil) {
+				t.Errorf("Fields = %v, want %s", got, tt.want)
+			}
+			if id, ok := rec.Lookup("id"); tt.want != "" && (!ok || id.Value != "7") {
+				t.Errorf("Lookup(id) = %v, %v; want 7", id, ok)
+			}
+		})
 	}
 }
 

@@ -52,13 +52,14 @@ func (s *csvScanner) fields() []string {
 	return out
 }
 
-// record returns the scanned record as fields named by header (which has
-// one name per field): two allocations however wide the record.
+// record returns the scanned record as fields named by header: two
+// allocations however wide the record. A record with more fields than
+// header has names yields only the named ones.
 func (s *csvScanner) record(header []string) []Field {
 	all := string(s.buf)
-	out := make([]Field, len(s.ends))
+	out := make([]Field, min(len(s.ends), len(header)))
 	start := 0
-	for i, end := range s.ends {
+	for i, end := range s.ends[:len(out)] {
 		out[i] = Field{Name: header[i], Value: all[start:end]}
 		start = end
 	}

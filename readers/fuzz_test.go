@@ -47,7 +47,7 @@ func checkStream(t *testing.T, r Reader, inputLen int) ([]Record, error) {
 		}
 		if rec.Err != nil {
 			var re *RowError
-			if !errors.As(rec.Err, &re) || re.Pos != rec.Pos || rec.Fields != nil {
+			if !errors.As(rec.Err, &re) || re.Pos != rec.Pos || (rec.Fields != nil && !errors.Is(rec.Err, ErrFieldCount)) {
 				t.Fatalf("row error %#v at %v", rec.Err, rec.Pos)
 			}
 		}
@@ -127,6 +127,14 @@ func compareEncodingCSV(t *testing.T, in []byte, delim rune, header []string, re
 		if len(want) != len(header) {
 			if !errors.Is(rec.Err, ErrFieldCount) {
 				t.Fatalf("record %d: want field count error, got %v", i, rec.Err)
+			}
+			if n := min(len(want), len(header)); len(rec.Fields) != n {
+				t.Fatalf("ragged record %d: %d fields, want the %d named ones", i, len(rec.Fields), n)
+			}
+			for j, f := range rec.Fields {
+				if f.Name != header[j] || f.Value != want[j] {
+					t.Fatalf("ragged record %d field %d: %s=%q, encoding/csv %s=%q", i, j, f.Name, f.Value, header[j], want[j])
+				}
 			}
 			continue
 		}

@@ -33,7 +33,13 @@ type Field struct {
 type Record struct {
 	Pos    Position
 	Fields []Field // in source order: CSV header order, JSONL keys in the order written
-	Err    error   // non-nil (a *RowError) when this row could not be parsed; Fields is then nil
+	// Err is non-nil (a *RowError) when this row could not be parsed.
+	// Fields is then nil, except for a CSV or TSV row with the wrong number
+	// of fields (ErrFieldCount): every field was read, so Fields holds the
+	// ones the header names (the first len(header), or fewer), enough to
+	// name the row by an id column. A stray delimiter may have shifted the
+	// values after it, so they identify the row but must not be sent.
+	Err error
 }
 
 // Lookup returns the field called name. It scans Fields in order, which is
