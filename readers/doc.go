@@ -43,6 +43,11 @@
 // the damage first shows as a garbage CSV header: a header problem in a
 // compressed file is checked against the whole file's checksum first.
 //
+// Columns. PeekColumns (on an opened Reader) and Columns (on a path) say
+// which columns an input has before any row is processed: the CSV/TSV
+// header, the Parquet schema's top-level columns, or for JSONL the keys of
+// the first ColumnSample rows (then reported as not exhaustive).
+//
 // Row indexes count data rows from 0 across the whole input: header rows
 // and blank lines take none, malformed rows take one each. When the input
 // is several files (a glob or a directory), they are read in sorted path
