@@ -51,9 +51,10 @@ var ErrUnpriced = estimate.ErrUnpriced
 // streams in constant memory (about 35 MB of heap at most, for 1,000,000
 // rows as for 100).
 //
-// It returns a *ConfigError for a job that cannot be estimated as
-// configured, including a model with no price (wrapping ErrUnpriced), and
-// another error for an unreadable input.
+// A model the price table lacks is estimated all the same: the report's
+// Priced is false and its Cost nil. It returns a *ConfigError for a job
+// that cannot be estimated as configured, and another error for an
+// unreadable input.
 func Estimate(ctx context.Context, job Job, opt EstimateOptions) (EstimateReport, error) {
 	reps, err := estimateJob(ctx, job, opt, false)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/estimate"
 )
 
 // Calibration is the estimate corrected by a sample of rows sent for real:
@@ -58,6 +59,9 @@ func Calibrate(ctx context.Context, job Job, opt Options, rep EstimateReport, k 
 	var c Calibration
 	if k < 2 {
 		return c, Summary{}, configErrorf("--sample %d: want at least 2 rows to measure a spread", k)
+	}
+	if !rep.Priced {
+		return c, Summary{}, &ConfigError{Err: estimate.Unpriced(rep.Model, opt.Prices)}
 	}
 	chosen := sampleSeqs(rep.Rows, k, seed)
 	c.Sampled = int64(len(chosen))

@@ -241,6 +241,23 @@ func TestEstimateLimits(t *testing.T) {
 	}
 }
 
+// A model the price table lacks is estimated all the same, with an
+// unknown cost (issue 13, item 19): local model servers have no price.
+func TestEstimateUnpricedModel(t *testing.T) {
+	in := writeLines(t, "in.jsonl", []string{`{"t": "hello there"}`, `{"t": "x"}`})
+	rep, err := Estimate(context.Background(), Job{Input: in, PromptColumn: "t", Model: "my-local-llama"}, EstimateOptions{Limits: Limits{RPM: 60}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Priced || rep.Cost != nil || rep.Rows != 2 || rep.Requests != 2 || rep.PromptTokens.Total == 0 || !rep.Duration.Known {
+		t.Fatalf("priced %v cost %v rows %d requests %d tokens %d duration %+v", rep.Priced, rep.Cost, rep.Rows, rep.Requests, rep.PromptTokens.Total, rep.Duration)
+	}
+	b, _ := json.Marshal(rep)
+	if !strings.Contains(string(b), `"cost_usd":null`) {
+		t.Errorf("JSON %s: the cost must read as unknown (null), not 0", b)
+	}
+}
+
 func TestEstimateRefuses(t *testing.T) {
 	in := writeLines(t, "in.jsonl", []string{`{"t": "x"}`})
 	tests := []struct {
@@ -248,7 +265,6 @@ func TestEstimateRefuses(t *testing.T) {
 		job      Job
 		unpriced bool
 	}{
-		{name: "unpriced", job: Job{Input: in, PromptColumn: "t", Model: "my-local-llama"}, unpriced: true},
 		{name: "no input", job: Job{PromptColumn: "t", Model: "gpt-4o"}},
 		{name: "no prompt", job: Job{Input: in, Model: "gpt-4o"}},
 		{name: "bad template", job: Job{Input: in, Template: "{{.t", Model: "gpt-4o"}},

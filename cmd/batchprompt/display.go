@@ -64,13 +64,16 @@ type display struct {
 func newDisplay(stderr io.Writer, f *runFlags) *display {
 	d := &display{interval: f.progressInterval, quiet: f.quiet, begun: time.Now(), out: stderr}
 	if !f.quiet && isTerminal(stderr) {
+		// The bar draws the percentage; everything else (rows/s,
+		// tokens/min, spend, a labelled ETA) is our description, since the
+		// bar's own rate would be bytes and its time unlabelled.
 		d.bar = progressbar.NewOptions64(-1,
 			progressbar.OptionSetWriter(stderr),
-			progressbar.OptionShowBytes(true),
 			progressbar.OptionSetWidth(24),
 			progressbar.OptionThrottle(100*time.Millisecond),
 			progressbar.OptionShowDescriptionAtLineEnd(),
-			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionSetElapsedTime(false),
 			progressbar.OptionClearOnFinish(),
 		)
 	}
@@ -112,19 +115,7 @@ func (d *display) update(p pipeline.Progress) {
 		}
 		_ = bar.Set64(p.BytesRead * p.Done / p.Read)
 	}
-	bar.Describe(describe(p, time.Since(d.begun)))
-}
-
-func describe(p pipeline.Progress, elapsed time.Duration) string {
-	rate := 0.0
-	if s := elapsed.Seconds(); s > 0 {
-		rate = float64(p.Done-p.Reused) / s
-	}
-	s := fmt.Sprintf("%d rows (%d ok, %d failed) %.1f rows/s | in %s out %s tok | $%.4f", p.Done, p.OK, p.Failed, rate, short(p.PromptTokens), short(p.CompletionTokens), p.CostUSD)
-	if p.Paused > 0 {
-		s += fmt.Sprintf(" | paused %.1fs: rate limit", p.Paused.Seconds())
-	}
-	return s
+	bar.Describe(progressFigures(p, time.Since(d.begun)).line(p))
 }
 
 func short(n int64) string {
@@ -159,12 +150,7 @@ func (d *display) start(ctx context.Context) {
 				d.mu.Lock()
 				p := d.last
 				d.mu.Unlock()
-				el := time.Since(start)
-				d.log.Info("progress", "rows_done", p.Done, "ok", p.OK, "failed", p.Failed, "in_flight", p.InFlight,
-					"rows_per_s", fmt.Sprintf("%.1f", float64(p.Done-p.Reused)/el.Seconds()),
-					"prompt_tokens", p.PromptTokens, "completion_tokens", p.CompletionTokens,
-					"cost_usd", fmt.Sprintf("%.4f", p.CostUSD), "retries", p.Retries, "rate_limited", p.Throttled,
-					"paused_s", fmt.Sprintf("%.1f", p.Paused.Seconds()), "bytes_read", p.BytesRead, "bytes_total", p.BytesTotal)
+				d.log.Info("progress", progressFigures(p, time.Since(start)).attrs(p)...)
 			}
 		}
 	}()

@@ -45,7 +45,8 @@ It reports:
   duration        at --rpm and --tpm, naming the limit that binds; each request
                   counts prompt + output cap against --tpm, as OpenAI charges it
 
-A model missing from the price table is refused (exit 2): add its price with
+A model missing from the price table (a local vLLM model, say) still gets
+rows, tokens and duration, with the cost shown as unknown; to price it, give
 --prices FILE, a JSON or YAML map of model → {input, output, cached_input,
 batch_input, batch_output, context_window, max_output}, USD per 1M tokens.
 
@@ -152,7 +153,11 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	if ef.json {
 		err = writeEstimateJSON(stdout, job.Input, est, cal)
 	} else {
-		err = writeEstimateTable(stdout, job.Input, est)
+		header := "dry run: nothing sent"
+		if cal != nil {
+			header = fmt.Sprintf("%d sampled rows sent for real; the rest is a dry run", cal.Sampled)
+		}
+		err = writeEstimateTable(stdout, job.Input, est, header)
 		if err == nil && cal != nil {
 			err = writeCalibration(stdout, *cal, job.State)
 		}
@@ -195,8 +200,12 @@ func calibrate(ctx context.Context, f *runFlags, job pipeline.Job, est pipeline.
 
 // writeModelEstimates prints one estimate per model and their total.
 func writeModelEstimates(w io.Writer, input string, reps []pipeline.EstimateReport, asJSON bool) error {
-	var total pipeline.CostRange
+	total := &pipeline.CostRange{}
 	for _, e := range reps {
+		if e.Cost == nil {
+			total = nil // one model's cost is unknown: so is the sum
+			break
+		}
 		total.StandardLow += e.Cost.StandardLow
 		total.StandardHigh += e.Cost.StandardHigh
 		total.BatchLow += e.Cost.BatchLow
@@ -208,16 +217,20 @@ func writeModelEstimates(w io.Writer, input string, reps []pipeline.EstimateRepo
 		return enc.Encode(struct {
 			Input  string                    `json:"input"`
 			Models []pipeline.EstimateReport `json:"models"`
-			Total  pipeline.CostRange        `json:"total_cost_usd"`
+			Total  *pipeline.CostRange       `json:"total_cost_usd"`
 		}{input, reps, total})
 	}
 	for i, e := range reps {
 		if i > 0 {
 			fmt.Fprintln(w)
 		}
-		if err := writeEstimateTable(w, input, e); err != nil {
+		if err := writeEstimateTable(w, input, e, "dry run: nothing sent"); err != nil {
 			return err
 		}
+	}
+	if total == nil {
+		_, err := fmt.Fprintf(w, "\nAll %d models: cost unknown (a model has no price: add it with --prices FILE)\n", len(reps))
+		return err
 	}
 	_, err := fmt.Fprintf(w, "\nAll %d models: standard $%.5f – $%.5f; Batch API $%.5f – $%.5f\n",
 		len(reps), total.StandardLow, total.StandardHigh, total.BatchLow, total.BatchHigh)

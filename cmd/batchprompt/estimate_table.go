@@ -14,13 +14,17 @@ import (
 
 // writeEstimateTable prints the estimate for people: aligned sections,
 // the price table's source and date, and the first problem rows.
-func writeEstimateTable(out io.Writer, input string, e pipeline.EstimateReport) error {
+func writeEstimateTable(out io.Writer, input string, e pipeline.EstimateReport, header string) error {
 	w := &errWriter{w: out}
 	p := e.Price
-	w.printf("Estimate for %s with %s (dry run: nothing sent)\n", input, e.Model)
-	w.printf("Prices:  %s, from %s\n", p.Model, e.PriceSource)
-	w.printf("         $%s in, $%s out per 1M tokens; Batch API $%s in, $%s out; input limit %s, output cap %s\n\n",
-		rate(p.Input), rate(p.Output), rate(p.BatchInput), rate(p.BatchOutput), limitText(p.ContextWindow), limitText(p.MaxOutput))
+	w.printf("Estimate for %s with %s (%s)\n", input, e.Model, header)
+	if e.Priced {
+		w.printf("Prices:  %s, from %s\n", p.Model, e.PriceSource)
+		w.printf("         $%s in, $%s out per 1M tokens; Batch API $%s in, $%s out; input limit %s, output cap %s\n\n",
+			rate(p.Input), rate(p.Output), rate(p.BatchInput), rate(p.BatchOutput), limitText(p.ContextWindow), limitText(p.MaxOutput))
+	} else {
+		w.printf("Prices:  %s is not in the price table (%s): the cost is unknown; add it with --prices FILE\n\n", e.Model, e.PriceSource)
+	}
 
 	tw := newTable(w, false, true, false)
 	tw.row("Rows", commas(e.Rows), "")
@@ -57,11 +61,15 @@ func writeEstimateTable(out io.Writer, input string, e pipeline.EstimateReport) 
 	tw.flush()
 
 	w.printf("\n")
-	ct := newTable(w, false, true, true)
-	ct.row("Cost (USD)", "low", "high")
-	ct.row("  standard", usd(e.Cost.StandardLow), usd(e.Cost.StandardHigh))
-	ct.row("  Batch API", usd(e.Cost.BatchLow), usd(e.Cost.BatchHigh))
-	ct.flush()
+	if e.Cost != nil {
+		ct := newTable(w, false, true, true)
+		ct.row("Cost (USD)", "low", "high")
+		ct.row("  standard", usd(e.Cost.StandardLow), usd(e.Cost.StandardHigh))
+		ct.row("  Batch API", usd(e.Cost.BatchLow), usd(e.Cost.BatchHigh))
+		ct.flush()
+	} else {
+		w.printf("Cost (USD): unknown (no price for %s)\n", e.Model)
+	}
 
 	w.printf("\nDuration: %s\n", durationText(e.Duration))
 	if len(e.Problems) > 0 {

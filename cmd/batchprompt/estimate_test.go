@@ -193,7 +193,6 @@ func TestEstimateUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unpriced model", []string{"-i", in, "--prompt-column", "text", "--model", "llama-local"}, "--prices FILE"},
 		{"bad expect", []string{"-i", in, "--prompt-column", "text", "--expect-output-tokens", "0"}, "--expect-output-tokens"},
 		{"negative tpm", []string{"-i", in, "--prompt-column", "text", "--tpm", "-1"}, "negative"},
 		{"bad prices file", []string{"-i", in, "--prompt-column", "text", "--prices", filepath.Join(dir, "none.json")}, "price overrides"},

@@ -11,6 +11,7 @@ import (
 // acc folds the rows of one model into its report.
 type acc struct {
 	price    budget.Price
+	priced   bool
 	e        Report
 	stats    budget.TokenStats
 	examples exampleKeeper

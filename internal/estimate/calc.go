@@ -115,9 +115,15 @@ func costRange(price budget.Price, promptTokens int64, o OutputRange) CostRange 
 	lo := budget.Usage{PromptTokens: promptTokens, CompletionTokens: o.TotalLow}
 	hi := budget.Usage{PromptTokens: promptTokens, CompletionTokens: o.TotalHigh}
 	return CostRange{
-		StandardLow: price.Cost(lo), StandardHigh: price.Cost(hi),
-		BatchLow: price.BatchCost(lo), BatchHigh: price.BatchCost(hi),
+		StandardLow: roundUSD(price.Cost(lo)), StandardHigh: roundUSD(price.Cost(hi)),
+		BatchLow: roundUSD(price.BatchCost(lo)), BatchHigh: roundUSD(price.BatchCost(hi)),
 	}
+}
+
+// roundUSD drops float noise below a hundredth of a micro-dollar, so JSON
+// shows 0.0098766 rather than 0.009876600000000001.
+func roundUSD(v float64) float64 {
+	return math.Round(v*1e8) / 1e8
 }
 
 // maxOutputFor is the output cap every request is charged for:

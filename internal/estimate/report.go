@@ -83,8 +83,11 @@ type Report struct {
 	// throughput figures.
 	PromptBytes int64 `json:"prompt_bytes"`
 
-	Output   OutputRange      `json:"output_tokens"`
-	Cost     CostRange        `json:"cost_usd"`
+	Output OutputRange `json:"output_tokens"`
+	// Cost is nil when the model has no price (Priced false): rows,
+	// tokens and duration are still estimated, the cost is unknown.
+	Cost     *CostRange       `json:"cost_usd"`
+	Priced   bool             `json:"priced"`
 	Duration DurationEstimate `json:"duration"`
 }
 

@@ -42,8 +42,8 @@ type Spec struct {
 func Scan(ctx context.Context, in readers.Reader, render *request.Renderer, spec Spec, opt Options) ([]Report, error) {
 	opt.setDefaults()
 	s := &scan{spec: spec, opt: opt, render: render, accs: map[string]*acc{}}
-	if _, err := s.accFor(spec.Model); err != nil && !spec.Batch {
-		return nil, err
+	if !spec.Batch {
+		s.accFor(spec.Model) // a templated job reports its model even with no rows
 	}
 	if err := s.run(ctx, in); err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ type scan struct {
 	opt    Options
 	render *request.Renderer
 	accs   map[string]*acc
-	err    error // the first fold error (an unpriced model)
+	err    error // the first fold error
 }
 
 // row is what a worker learned about one record.
@@ -193,33 +193,26 @@ func problemKind(kind string) string {
 	return "render"
 }
 
-// accFor returns the accumulator of model, making it on first use.
-func (s *scan) accFor(model string) (*acc, error) {
+// accFor returns the accumulator of model, making it on first use. A
+// model the price table lacks is estimated all the same, with no cost.
+func (s *scan) accFor(model string) *acc {
 	if a, ok := s.accs[model]; ok {
-		return a, nil
+		return a
 	}
-	price, ok := s.opt.Prices.Lookup(model)
-	if !ok {
-		where := "is not in the price table"
-		if s.spec.Batch {
-			where = "(named in the request bodies) is not in the price table"
-		}
-		return nil, fmt.Errorf("%w: %q %s (%s), so its cost cannot be estimated; "+
-			`add it with --prices FILE, a JSON or YAML file such as {"%s": {"input": 0.15, "output": 0.60, "context_window": 128000, "max_output": 16384}} (USD per 1M tokens)`,
-			ErrUnpriced, model, where, s.opt.Prices.Source(), model)
-	}
-	a := &acc{price: price, examples: exampleKeeper{max: s.opt.MaxExamples}}
+	price, priced := s.opt.Prices.Lookup(model)
+	a := &acc{price: price, priced: priced, examples: exampleKeeper{max: s.opt.MaxExamples}}
 	s.accs[model] = a
-	return a, nil
+	return a
 }
 
-func (s *scan) fold(r row) {
-	a, err := s.accFor(r.model)
-	if err != nil {
-		s.err = err
-		return
-	}
-	a.fold(r, s.opt.Limits.TPM)
+func (s *scan) fold(r row) { s.accFor(r.model).fold(r, s.opt.Limits.TPM) }
+
+// Unpriced returns an error wrapping ErrUnpriced that says how to price
+// model, for callers that need a cost (--max-cost, --sample).
+func Unpriced(model string, prices *budget.Prices) error {
+	return fmt.Errorf("%w: %q is not in the price table (%s), so its cost is unknown; "+
+		`add it with --prices FILE, a JSON or YAML file such as {"%s": {"input": 0.15, "output": 0.60, "context_window": 128000, "max_output": 16384}} (USD per 1M tokens)`,
+		ErrUnpriced, model, prices.Source(), model)
 }
 
 // reports finishes every accumulator, sorted by model.
@@ -233,13 +226,16 @@ func (s *scan) reports() []Report {
 	for _, m := range models {
 		a := s.accs[m]
 		e := a.result()
-		e.Model, e.Price, e.PriceModel, e.PriceSource = m, a.price, a.price.Model, s.opt.Prices.Source()
+		e.Model, e.Price, e.PriceModel, e.PriceSource, e.Priced = m, a.price, a.price.Model, s.opt.Prices.Source(), a.priced
 		maxTokens := s.spec.MaxTokens
 		if s.spec.Batch {
 			maxTokens = &a.maxCap // each body sets its own cap: the largest bounds the range
 		}
 		e.Output = outputRange(maxTokens, s.opt.ExpectOutputTokens, a.price, e.Requests)
-		e.Cost = costRange(a.price, e.PromptTokens.Billed, e.Output)
+		if a.priced {
+			c := costRange(a.price, e.PromptTokens.Billed, e.Output)
+			e.Cost = &c
+		}
 		e.Duration = estimateDuration(e.Requests, a.charge, s.opt.Limits)
 		out = append(out, e)
 	}
