@@ -3,6 +3,7 @@ package readers
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -104,5 +105,25 @@ func TestPeekColumnsFatalError(t *testing.T) {
 	}
 	if !slices.Equal(cols, []string{"id"}) {
 		t.Errorf("cols before the error = %q", cols)
+	}
+}
+
+// BenchmarkColumnsJSONL measures learning the columns of a JSONL file by
+// its first ColumnSample rows (review-like, ~250 bytes each): the cost a
+// run pays once before it starts.
+func BenchmarkColumnsJSONL(b *testing.B) {
+	var in strings.Builder
+	for i := range 5 * ColumnSample {
+		fmt.Fprintf(&in, `{"id":%d,"product":"SKU-%05d","rating":%d,"review":"%s"}`+"\n", i, i, i%5+1, benchText)
+	}
+	path := filepath.Join(b.TempDir(), "bench.jsonl")
+	if err := os.WriteFile(path, []byte(in.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Columns(b.Context(), path, Options{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
