@@ -10,6 +10,10 @@ import (
 // Totals summarises the job's rows: those placed in the input (Seq >= 0).
 type Totals struct {
 	Rows, OK, Failed, Pending int64
+	// GaveUp counts the Pending rows that ran out of transient retries:
+	// they carry an error kind (other than "pending") and the next
+	// run sends them again.
+	GaveUp int64
 	// Token sums over all placed rows, whatever their status: a failed
 	// row may still have been billed.
 	PromptTokens, CompletionTokens, CachedTokens, ReasoningTokens int64
@@ -31,11 +35,12 @@ SELECT count(*),
 	coalesce(sum(status = 1), 0), coalesce(sum(status = 2), 0), coalesce(sum(status = 3), 0),
 	coalesce(sum(prompt_tokens), 0), coalesce(sum(completion_tokens), 0),
 	coalesce(sum(cached_tokens), 0), coalesce(sum(reasoning_tokens), 0),
-	coalesce(total(cost_usd), 0), coalesce(sum(status = 1 AND cost_usd IS NULL), 0)
+	coalesce(total(cost_usd), 0), coalesce(sum(status = 1 AND cost_usd IS NULL), 0),
+	coalesce(sum(status = 3 AND error_kind NOT IN ('', 'pending')), 0)
 FROM rows WHERE seq >= 0`).Scan(
 		&t.Rows, &t.OK, &t.Failed, &t.Pending,
 		&t.PromptTokens, &t.CompletionTokens, &t.CachedTokens, &t.ReasoningTokens,
-		&t.CostUSD, &t.UnknownCost)
+		&t.CostUSD, &t.UnknownCost, &t.GaveUp)
 	if err != nil {
 		return Totals{}, fmt.Errorf("checkpoint %s: totals: %w", db.path, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 )
 
@@ -183,7 +184,7 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 		}
 		claims = append(claims, checkpoint.Row{
 			Key: row.Key, Seq: row.Seq, RequestHash: row.Hash, Status: checkpoint.StatusPending, ID: row.ID,
-			Kept: row.Kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending",
+			Kept: row.Kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: jobstate.KindUnanswered,
 			Position: row.Pos.String(),
 		})
 		send = append(send, *row)

@@ -15,6 +15,7 @@ import (
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/pace"
 	"github.com/batchprompt/batchprompt/internal/request"
 )
@@ -210,11 +211,11 @@ func (r *runner) finish(row checkpoint.Row) {
 // counted adds a committed row to the progress figures.
 func (r *runner) counted(row checkpoint.Row) {
 	r.p.done.Add(1)
-	switch row.Status {
-	case checkpoint.StatusOK:
+	switch jobstate.StateOf(row.Status, row.ErrorKind) {
+	case jobstate.RowOK:
 		r.p.ok.Add(1)
 		r.p.addTokens(row)
-	default:
+	default: // a row that ran out of retries is failed here as in status
 		r.p.failed.Add(1)
 		r.kinds.add(row.ErrorKind, row.Error, row.Position)
 	}

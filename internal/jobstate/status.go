@@ -23,6 +23,7 @@ type Status struct {
 	OK               int64    `json:"ok"`
 	Failed           int64    `json:"failed"`
 	Pending          int64    `json:"pending"`
+	RetryOnRerun     int64    `json:"retry_on_rerun"` // failed rows that ran out of retries: the next run sends them again
 	Missing          *int64   `json:"missing"` // pending plus not yet read; nil when unknown
 	PromptTokens     int64    `json:"prompt_tokens"`
 	CachedTokens     int64    `json:"cached_tokens"`
@@ -54,7 +55,10 @@ func ReadStatus(ctx context.Context, db *checkpoint.DB) (Status, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Rows, st.OK, st.Failed, st.Pending = t.Rows, t.OK, t.Failed, t.Pending
+	// Rows that ran out of retries are stored pending, so the next run
+	// sends them, but they have an error result: failed, as StateOf says.
+	st.Rows, st.OK, st.Failed, st.Pending = t.Rows, t.OK, t.Failed+t.GaveUp, t.Pending-t.GaveUp
+	st.RetryOnRerun = t.GaveUp
 	st.PromptTokens, st.CachedTokens, st.CompletionTokens, st.ReasoningTokens = t.PromptTokens, t.CachedTokens, t.CompletionTokens, t.ReasoningTokens
 	st.CostUSD, st.UnknownCostRows, st.LastError = t.CostUSD, t.UnknownCost, t.LastError
 	if st.SpentUSD, err = db.Spent(ctx); err != nil {
