@@ -110,8 +110,29 @@ func openRendered(ctx context.Context, job *Job, prices *budget.Prices, detect b
 	}
 	render, err := request.New(job.requestConfig(batch, prices))
 	if err != nil {
+		err = &ConfigError{Err: err}
+	}
+	if err == nil {
+		in, err = checkColumns(ctx, in, render)
+	}
+	if err != nil {
 		in.Close()
-		return nil, nil, false, &ConfigError{Err: err}
+		return nil, nil, false, err
 	}
 	return in, render, batch, nil
+}
+
+// checkColumns learns the input's columns ahead of the first row (the
+// records it reads to learn them are replayed) and refuses, as a
+// configuration error, a job that names a column the input does not have:
+// a typo must cost nothing, not a run of error rows.
+func checkColumns(ctx context.Context, in readers.Reader, render *request.Renderer) (readers.Reader, error) {
+	cols, exhaustive, in, err := readers.PeekColumns(ctx, in)
+	if err != nil || len(cols) == 0 {
+		return in, err // an empty input has no columns to check
+	}
+	if err := render.CheckColumns(cols, exhaustive, readers.ColumnSample); err != nil {
+		return in, &ConfigError{Err: err}
+	}
+	return in, nil
 }
