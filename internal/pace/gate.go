@@ -42,6 +42,11 @@ type Permit struct {
 	g     *Gate
 	start time.Time
 	once  sync.Once
+
+	// Set by Pacer.Admit: when the request was let go and our count of
+	// its token charge, for the limiter to match the answer's headers.
+	sent   time.Time
+	tokens int64
 }
 
 // Gate sizing constants: the Little's-law size is multiplied by gateMargin

@@ -1,13 +1,9 @@
 package pace
 
 import (
-	"context"
-	"fmt"
 	"math"
 	"sync"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/batchprompt/batchprompt/internal/clock"
 )
@@ -64,11 +60,18 @@ const (
 // response: until one arrives only one request (the probe) is let through,
 // so a run never opens with a burst of --concurrency requests. The bucket
 // of a newly learned limit is seeded from the response's remaining header,
-// and every later response re-syncs it (see Observe). It is safe for
+// and every later response re-syncs it (see Observe).
+//
+// Once the server reports remaining-*, the limiter paces at a share of each
+// limit that the server's own count sets (share.go): the share grows while
+// the server's bucket stays full and shrinks when it empties faster than
+// the limit refills it. So a server that charges more (or less) than our
+// count, and other users of the key, are paced for without being told:
+// several processes on one key converge on an equal split. It is safe for
 // concurrent use.
 type Limiter struct {
 	mu       sync.Mutex
-	rpm, tpm *rate.Limiter
+	rpm, tpm *bucket
 	limits   Limits
 	headroom float64
 	fixedRPM bool
@@ -87,6 +90,13 @@ type Limiter struct {
 	scale    float64   // share of the limits in use after 429s; 1 = all
 	cutScale float64   // scale right after the last cut
 	lastCut  time.Time // when the rate was last cut
+
+	// Share of each limit set from the server's remaining-* (share.go);
+	// inactive (1) until a remaining header arrives.
+	req, tok *share
+	trust    trust   // which limit headers are believed (trust.go)
+	ratio    float64 // estimated server charge per token of ours; 0 = unknown
+	others   Limits  // estimated use by others of the key, per minute
 }
 
 // NewLimiter returns a limiter for the given limits. A zero limit is
@@ -95,14 +105,19 @@ type Limiter struct {
 // headroom (0.02 for 2 %) is kept unused below a learned limit.
 func NewLimiter(l Limits, headroom float64, clk clock.Clock) *Limiter {
 	lim := &Limiter{
-		rpm:      rate.NewLimiter(rate.Inf, 1),
-		tpm:      rate.NewLimiter(rate.Inf, 1),
+		rpm:      newUnlimited(),
+		tpm:      newUnlimited(),
 		headroom: headroom,
 		clk:      clock.Or(clk),
 		fixedRPM: l.RPM > 0,
 		fixedTPM: l.TPM > 0,
 		changed:  make(chan struct{}),
 		scale:    1,
+		req:      newShare(1),
+		tok:      newShare(learnedTokenShareMax),
+	}
+	if lim.fixedTPM {
+		lim.tok.max = 1
 	}
 	lim.learning = !lim.fixedRPM || !lim.fixedTPM
 	lim.setLocked(l, Limits{-1, -1})
@@ -124,12 +139,34 @@ func (l *Limiter) RequestRate() float64 {
 	defer l.mu.Unlock()
 	r := math.Inf(1)
 	if l.limits.RPM > 0 {
-		r = l.limits.RPM / 60
+		r = l.perSecLocked(l.limits.RPM, l.req)
 	}
 	if l.limits.TPM > 0 && l.avgCharge > 0 {
-		r = math.Min(r, l.limits.TPM/60/l.avgCharge)
+		r = math.Min(r, l.perSecLocked(l.limits.TPM, l.tok)/l.avgCharge)
 	}
-	return r * l.scale
+	return r
+}
+
+// learnedTokenShareMax bounds the share of a learned token limit, in our
+// count: a server charging a quarter of what we count is as far as we
+// follow it.
+const learnedTokenShareMax = 4
+
+// perSecLocked is the rate we pace a dimension at: its per-minute limit
+// scaled by the cut after 429s and by its share.
+func (l *Limiter) perSecLocked(perMin float64, s *share) float64 {
+	return perMin / 60 * l.scale * s.s
+}
+
+// applyRatesLocked sets both buckets' rates from the limits, the scale and
+// the shares, keeping each bucket's level and reservations.
+func (l *Limiter) applyRatesLocked(now time.Time) {
+	if l.limits.RPM > 0 {
+		l.rpm.setRate(now, l.perSecLocked(l.limits.RPM, l.req))
+	}
+	if l.limits.TPM > 0 {
+		l.tpm.setRate(now, l.perSecLocked(l.limits.TPM, l.tok))
+	}
 }
 
 // ResetAt returns when the server last said its limits would be whole
@@ -145,144 +182,31 @@ func (l *Limiter) ResetAt() time.Time {
 // a fresh bucket holding seed (a negative seed means empty).
 func (l *Limiter) setLocked(n, seed Limits) {
 	now := l.clk.Now()
-	apply := func(rl **rate.Limiter, old, perMin, seed float64) {
+	apply := func(rl **bucket, old, perMin, seed float64, s *share) {
 		if perMin <= 0 || perMin == old {
 			return
 		}
-		perSec := perMin / 60 * l.scale // floats: an integer division truncates 50/60 to 0
+		perSec := l.perSecLocked(perMin, s) // floats: an integer division truncates 50/60 to 0
 		burst := int(math.Max(1, math.Ceil(perMin/60*burstWindow)))
 		if old > 0 {
-			// SetLimit/SetBurst keep the level and any reservations.
-			(*rl).SetLimitAt(now, rate.Limit(perSec))
-			(*rl).SetBurstAt(now, max(burst, (*rl).Burst()))
+			// Keep the level and any reservations.
+			(*rl).setRate(now, perSec)
+			(*rl).setBurst(now, math.Max(float64(burst), (*rl).burst))
 			return
 		}
 		// Replace the unlimited bucket: it holds no reservation worth
-		// keeping. A new rate.Limiter starts full; take away what the
-		// server does not grant.
-		nl := rate.NewLimiter(rate.Limit(perSec), burst)
-		if take := burst - int(math.Max(0, math.Min(float64(burst), seed))); take > 0 {
-			nl.ReserveN(now, take)
-		}
+		// keeping. A new bucket starts full; take away what the server
+		// does not grant.
+		nl := newBucketAt(perSec, burst, now)
+		nl.drainTo(now, math.Floor(math.Max(0, seed)))
 		*rl = nl
 	}
-	apply(&l.rpm, l.limits.RPM, n.RPM, seed.RPM)
-	apply(&l.tpm, l.limits.TPM, n.TPM, seed.TPM)
+	apply(&l.rpm, l.limits.RPM, n.RPM, seed.RPM, l.req)
+	apply(&l.tpm, l.limits.TPM, n.TPM, seed.TPM, l.tok)
 	if n.RPM > 0 {
 		l.limits.RPM = n.RPM
 	}
 	if n.TPM > 0 {
 		l.limits.TPM = n.TPM
 	}
-}
-
-// ErrTooLarge is returned by Wait for a request whose token charge exceeds
-// the whole per-minute token limit: it could never be sent.
-type ErrTooLarge struct{ Tokens, TPM int64 }
-
-func (e *ErrTooLarge) Error() string {
-	return fmt.Sprintf("request needs %d tokens but the token limit is %d per minute: it can never be sent (lower --max-tokens or shorten the prompt)", e.Tokens, e.TPM)
-}
-
-// Wait blocks until a request charged tokens may be sent, or ctx ends.
-// While limits are being learned it lets one request through at a time.
-//
-// A caller woken much later than its turn (more than lateAfter: the
-// process was starved of CPU, or suspended) queues once more instead of
-// sending at once: otherwise every caller delayed by the same stall would
-// send together, a burst the server's short window may refuse.
-func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
-	requeued := false
-	for {
-		delay, cancel, hold, err := l.admit(tokens)
-		if err != nil {
-			return err
-		}
-		if hold != nil {
-			if err := clock.Wait(ctx, l.clk, hold.changed, hold.timeout); err != nil {
-				return err
-			}
-			continue
-		}
-		if delay <= 0 {
-			return nil
-		}
-		due := l.clk.Now().Add(delay)
-		if err := clock.Wait(ctx, l.clk, nil, delay); err != nil {
-			cancel()
-			return err
-		}
-		if requeued || !late(due, l.clk.Now()) {
-			return nil
-		}
-		requeued = true
-	}
-}
-
-// lateAfter is how late a caller may wake and still send. Callers late by
-// less make a burst of at most a second's worth after a stall, which the
-// server (whose bucket refilled during our stall, and which OpenAI says may
-// enforce a minute's limit per second) grants; later ones queue again.
-const lateAfter = time.Second
-
-// late reports whether a caller due at due and woken at now missed its turn
-// by more than lateAfter.
-func late(due, now time.Time) bool {
-	return now.Sub(due) > lateAfter
-}
-
-// hold tells a caller to wait for the learning state to change.
-type hold struct {
-	changed <-chan struct{}
-	timeout time.Duration
-}
-
-// admit is reserve, preceded by the learning gate: while a probe is out,
-// callers are told to hold until it answers or probeTimeout passes.
-func (l *Limiter) admit(tokens int64) (time.Duration, func(), *hold, error) {
-	l.mu.Lock()
-	if l.learning {
-		now := l.clk.Now()
-		if l.probing {
-			if left := l.probeStart.Add(probeTimeout).Sub(now); left > 0 {
-				h := &hold{changed: l.changed, timeout: left}
-				l.mu.Unlock()
-				return 0, nil, h, nil
-			}
-		}
-		l.probing, l.probeStart = true, now
-	}
-	l.mu.Unlock()
-	d, cancel, err := l.reserve(tokens)
-	return d, cancel, nil, err
-}
-
-// reserve takes one request and tokens from the buckets at the same
-// instant and returns how long the caller must wait before sending, and a
-// function that hands both back if the caller gives up before then.
-func (l *Limiter) reserve(tokens int64) (time.Duration, func(), error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.limits.TPM > 0 && float64(tokens) > l.limits.TPM {
-		return 0, nil, &ErrTooLarge{Tokens: tokens, TPM: int64(l.limits.TPM)}
-	}
-	if l.avgCharge == 0 {
-		l.avgCharge = float64(tokens)
-	} else {
-		l.avgCharge += (float64(tokens) - l.avgCharge) / 64
-	}
-	now := l.clk.Now()
-	l.recoverLocked(now)
-	if l.tpm.Limit() != rate.Inf && int(tokens) > l.tpm.Burst() {
-		// The bucket must hold the largest request, or ReserveN fails.
-		l.tpm.SetBurstAt(now, int(tokens))
-	}
-	r1 := l.rpm.ReserveN(now, 1)
-	r2 := l.tpm.ReserveN(now, int(tokens))
-	cancel := func() {
-		t := l.clk.Now()
-		r1.CancelAt(t)
-		r2.CancelAt(t)
-	}
-	return max(r1.DelayFrom(now), r2.DelayFrom(now)), cancel, nil
 }

@@ -112,6 +112,16 @@ func ms(v ...int) []time.Duration {
 	return out
 }
 
+// thirds returns multiples of a third of a second: the delays of 10
+// requests a second paced at shareStart.
+func thirds(v ...int) []time.Duration {
+	out := make([]time.Duration, len(v))
+	for i, x := range v {
+		out[i] = time.Duration(float64(x) / (10 * shareStart) * float64(time.Second))
+	}
+	return out
+}
+
 func equalDurations(a, b []time.Duration) bool {
 	if len(a) != len(b) {
 		return false
@@ -208,11 +218,13 @@ func TestLimiterSeedsFromRemaining(t *testing.T) {
 		tokens int64
 		want   []time.Duration
 	}{
-		{"requests: only 3 remain", rlHeaders("limit-requests", "600", "remaining-requests", "3"), 1, ms(0, 0, 0, 100, 200)},
-		{"requests: nothing remains", rlHeaders("limit-requests", "600", "remaining-requests", "0"), 1, ms(100, 200)},
+		// A first answer saying the key is nearly spent means others use
+		// it: the limiter starts at shareStart (30 %) of the rate.
+		{"requests: only 3 remain", rlHeaders("limit-requests", "600", "remaining-requests", "3"), 1, thirds(0, 0, 0, 1, 2)},
+		{"requests: nothing remains", rlHeaders("limit-requests", "600", "remaining-requests", "0"), 1, thirds(1, 2)},
 		{"requests: no remaining header starts empty", rlHeaders("limit-requests", "600"), 1, ms(100, 200)},
 		// 60,000 TPM = 1,000 tokens/s, bucket 250 tokens; 100 remain.
-		{"tokens: 100 remain", rlHeaders("limit-tokens", "60000", "remaining-tokens", "100"), 100, ms(0, 100, 200)},
+		{"tokens: 100 remain", rlHeaders("limit-tokens", "60000", "remaining-tokens", "100"), 100, thirds(0, 1, 2)},
 		{"tokens: the bucket grows to the largest request", rlHeaders("limit-tokens", "60000", "remaining-tokens", "60000"), 500, ms(250, 750, 1250)},
 	}
 	for _, tc := range tests {
@@ -237,7 +249,8 @@ func TestLimiterDrainsToRemaining(t *testing.T) {
 		{"remaining above ours changes nothing", rlHeaders("remaining-requests", "50"), ms(0, 0, 0, 100)},
 		{"zero remaining empties it", rlHeaders("remaining-requests", "0"), ms(100, 200)},
 		{"garbage is ignored", rlHeaders("remaining-requests", "-4"), ms(0, 0, 0, 100)},
-		{"a fixed limit is kept", rlHeaders("limit-requests", "60", "remaining-requests", "1"), ms(0, 100, 200)},
+		// The fixed limit is kept, at the share a nearly spent key allows.
+		{"a fixed limit is kept", rlHeaders("limit-requests", "60", "remaining-requests", "1"), thirds(0, 1, 2)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,7 @@ func (p *Pacer) Admit(ctx context.Context, tokens int64) (*Permit, error) {
 		permit.Release()
 		return nil, err
 	}
+	permit.sent, permit.tokens = p.clk.Now(), tokens
 	return permit, nil
 }
 
@@ -79,7 +80,7 @@ func (p *Pacer) Done(permit *Permit, latency time.Duration, h http.Header, ok bo
 	// Release before anything else: a row about to back off holds no slot.
 	permit.Release()
 	p.gate.Observe(latency, p.limiter.RequestRate())
-	p.limiter.Observe(h)
+	p.limiter.ObserveRequest(h, permit.sent, permit.tokens, ok)
 	p.mu.Lock()
 	switch {
 	case ok:
@@ -144,6 +145,10 @@ func (p *Pacer) Stalled(timeout time.Duration) error {
 
 // Limits returns the limits in force (zero where unknown).
 func (p *Pacer) Limits() Limits { return p.limiter.Limits() }
+
+// Estimates returns what the pacer has inferred about the server's charge
+// and others' use of the key (see Estimates).
+func (p *Pacer) Estimates() Estimates { return p.limiter.Estimates() }
 
 // StallError says that every request to a model failed for too long.
 type StallError struct {
