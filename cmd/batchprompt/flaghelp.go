@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	names "github.com/batchprompt/batchprompt/internal/suggest"
 )
 
 // Every command takes every run flag, so that one job file (and one set of
@@ -64,14 +66,11 @@ func flagError(c *cobra.Command, err error) error {
 	return &usageError{err}
 }
 
-// closestFlag is the flag of fs nearest name, hidden ones included, if one
-// is within two edits.
+// closestFlag is the flag of fs nearest name, hidden ones included, or ""
+// when none is near (see names.Closest).
 func closestFlag(name string, fs *pflag.FlagSet) string {
-	best, bestD := "", 3
-	fs.VisitAll(func(f *pflag.Flag) {
-		if d := editDistance(name, f.Name); d < bestD {
-			best, bestD = f.Name, d
-		}
-	})
+	var all []string
+	fs.VisitAll(func(f *pflag.Flag) { all = append(all, f.Name) })
+	best, _ := names.Closest(name, all)
 	return best
 }

@@ -117,38 +117,14 @@ func readJobFile(path string, fs *pflag.FlagSet) (*jobFile, error) {
 	return jf, nil
 }
 
-// suggest names the closest known key, for typos.
+// suggest names the closest known key, for typos, as the job file spells
+// keys (max_tokens).
 func suggest(name string, fs *pflag.FlagSet) string {
-	best, bestD := "", 3
-	fs.VisitAll(func(f *pflag.Flag) {
-		if d := editDistance(name, f.Name); d < bestD {
-			best, bestD = f.Name, d
-		}
-	})
+	best := closestFlag(strings.ReplaceAll(name, "_", "-"), fs)
 	if best == "" {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", strings.ReplaceAll(best, "-", "_"))
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // applyLayers fills every flag not given on the command line from, in
