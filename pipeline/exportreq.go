@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/atomicfile"
 )
 
 // Batch API input file limits.
@@ -115,13 +115,14 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // splitWriter writes numbered files, starting a new one at the limits.
+// Each file is published whole (atomicfile: fsynced, renamed, directory
+// fsynced, mode 0644 like every output) when it is full or at the end.
 type splitWriter struct {
 	opt   ExportOptions
 	model string
 	files []string
 
-	f     *os.File
-	w     *bufio.Writer
+	f     *atomicfile.File
 	path  string
 	lines int
 	bytes int64
@@ -136,13 +137,13 @@ func (s *splitWriter) write(line []byte) error {
 	if s.f == nil {
 		name := fmt.Sprintf("%s-%s-%04d.jsonl", s.opt.Prefix, unsafeName.ReplaceAllString(s.model, "_"), len(s.files)+1)
 		s.path = filepath.Join(s.opt.Dir, name)
-		f, err := os.CreateTemp(s.opt.Dir, "."+name+".tmp-*")
+		f, err := atomicfile.Create(s.path)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}
-		s.f, s.w, s.lines, s.bytes = f, bufio.NewWriterSize(f, 1<<20), 0, 0
+		s.f, s.lines, s.bytes = f, 0, 0
 	}
-	if _, err := s.w.Write(line); err != nil {
+	if _, err := s.f.Write(line); err != nil {
 		return fmt.Errorf("export %s: %w", s.path, err)
 	}
 	s.lines++
@@ -150,26 +151,15 @@ func (s *splitWriter) write(line []byte) error {
 	return nil
 }
 
-// close publishes the current file whole: flush, fsync, rename.
+// close publishes the current file whole.
 func (s *splitWriter) close() error {
 	if s.f == nil {
 		return nil
 	}
 	f := s.f
 	s.f = nil
-	err := s.w.Flush()
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), s.path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-		return fmt.Errorf("export %s: %w", s.path, err)
+	if err := f.Commit(); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	s.files = append(s.files, s.path)
 	return nil
@@ -178,9 +168,7 @@ func (s *splitWriter) close() error {
 // abort removes an unfinished file after an error.
 func (s *splitWriter) abort() {
 	if s.f != nil {
-		name := s.f.Name()
-		s.f.Close()
-		os.Remove(name)
+		s.f.Abort()
 		s.f = nil
 	}
 }

@@ -55,6 +55,12 @@ func TestExportRequestsRoundTrip(t *testing.T) {
 			}
 		}
 	}
+	for _, f := range rep.Files {
+		// Published like every other output: whole, and readable by others.
+		if st, err := os.Stat(f); err != nil || st.Mode().Perm() != 0o644 {
+			t.Errorf("%s: mode %v (%v), want 0644", f, st.Mode().Perm(), err)
+		}
+	}
 	data, _ := os.ReadFile(rep.Files[0])
 	if !strings.Contains(string(data), `"temperature":0`) {
 		t.Fatal("temperature 0 must be in the exported bodies")

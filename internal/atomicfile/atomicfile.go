@@ -33,71 +33,111 @@ const bufferSize = 256 << 10
 // returns. The published file has mode 0644 whatever the process umask.
 // Cost: the data is written once, plus two fsyncs (file and directory),
 // which dominate for small files.
-func Write(path string, fn func(w io.Writer) error) error {
+func Write(path string, fn func(w io.Writer) error) (err error) {
+	f, err := Create(path)
+	if err != nil {
+		return err
+	}
+	// The deferred Abort also runs when fn panics, so no temp file is left
+	// behind in any failure mode this process survives; after Commit it
+	// does nothing.
+	defer f.Abort()
+	if err := fn(f); err != nil {
+		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	}
+	return f.Commit()
+}
+
+// File is a file being written that appears at its path, whole, only on
+// Commit: Write's steps for a writer that decides itself when a file is
+// complete (one that splits its output into several files, say). It is
+// not safe for concurrent use.
+type File struct {
+	path, dir, tmp string
+	f              *os.File
+	bw             *bufio.Writer
+	done           bool
+}
+
+// Create starts a file for path: a temporary file beside it, locked and
+// made 0644 (see Write).
+func Create(path string) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
 	}
 	f, err := createLocked(dir, base)
 	if err != nil {
-		return fmt.Errorf("atomicfile: write %s: create temporary file: %w", path, err)
+		return nil, fmt.Errorf("atomicfile: write %s: create temporary file: %w", path, err)
 	}
-	tmp := f.Name()
-	closed, renamed := false, false
-	// The deferred cleanup also runs when fn panics (err is then still nil,
-	// hence the flag), so no temp file is left behind in any failure mode
-	// this process survives.
-	defer func() {
-		if renamed {
-			return
-		}
-		if !closed {
-			_ = f.Close()
-		}
-		_ = os.Remove(tmp)
-	}()
-
+	af := &File{path: path, dir: dir, tmp: f.Name(), f: f, bw: bufio.NewWriterSize(f, bufferSize)}
 	// CreateTemp makes 0600 files; published output is meant to be shared.
 	if err := f.Chmod(fileMode); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("atomicfile: write %s: chmod temporary file: %w", path, err)
+		af.Abort()
+		return nil, fmt.Errorf("atomicfile: write %s: chmod temporary file: %w", path, err)
 	}
-	bw := bufio.NewWriterSize(f, bufferSize)
-	if err := fn(bw); err != nil {
-		return fmt.Errorf("atomicfile: write %s: %w", path, err)
+	return af, nil
+}
+
+// Write buffers p for the file.
+func (a *File) Write(p []byte) (int, error) { return a.bw.Write(p) }
+
+// Commit publishes the file: flush, fsync, rename over the path, fsync the
+// directory. After an error before the rename the path is untouched and
+// the temporary file removed.
+func (a *File) Commit() error {
+	if a.done {
+		return fmt.Errorf("atomicfile: write %s: already committed or aborted", a.path)
 	}
-	if err := bw.Flush(); err != nil {
-		return fmt.Errorf("atomicfile: write %s: flush: %w", path, err)
+	fail := func(step string, err error) error {
+		a.Abort()
+		return fmt.Errorf("atomicfile: write %s: %s: %w", a.path, step, err)
 	}
-	if err := f.Sync(); err != nil {
-		return fmt.Errorf("atomicfile: write %s: fsync: %w", path, err)
+	if err := a.bw.Flush(); err != nil {
+		return fail("flush", err)
+	}
+	if err := a.f.Sync(); err != nil {
+		return fail("fsync", err)
 	}
 	if renameOpen {
 		// The lock on the temp file is held until its name is gone, so
 		// CleanStale in another process never takes it for a leftover.
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("atomicfile: write %s: rename: %w", path, err)
+		if err := os.Rename(a.tmp, a.path); err != nil {
+			return fail("rename", err)
 		}
-		renamed = true
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+		a.done = true
+		if err := a.f.Close(); err != nil {
+			return fmt.Errorf("atomicfile: write %s: close: %w", a.path, err)
 		}
 	} else {
-		closed = true
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("atomicfile: write %s: close: %w", path, err)
+		if err := a.f.Close(); err != nil {
+			return fail("close", err)
 		}
-		if err := os.Rename(tmp, path); err != nil {
-			return fmt.Errorf("atomicfile: write %s: rename: %w", path, err)
+		if err := os.Rename(a.tmp, a.path); err != nil {
+			_ = os.Remove(a.tmp)
+			a.done = true
+			return fmt.Errorf("atomicfile: write %s: rename: %w", a.path, err)
 		}
-		renamed = true
+		a.done = true
 	}
 	// From here on the new file is in place; a failing directory sync means
 	// only that the rename might not survive a power loss, which the caller
 	// must still hear about.
-	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("atomicfile: write %s: fsync directory: %w", path, err)
+	if err := syncDir(a.dir); err != nil {
+		return fmt.Errorf("atomicfile: write %s: fsync directory: %w", a.path, err)
 	}
 	return nil
+}
+
+// Abort removes the unfinished file, leaving the path untouched. It is
+// safe to call more than once, and after Commit, when it does nothing.
+func (a *File) Abort() {
+	if a.done {
+		return
+	}
+	a.done = true
+	_ = a.f.Close()
+	_ = os.Remove(a.tmp)
 }
 
 // syncDir makes a rename in dir durable. Some platforms and file systems
