@@ -47,9 +47,7 @@ func (s *Server) serveChat(w http.ResponseWriter, r *http.Request, deployment st
 	}
 	s.mu.Lock()
 	s.stats.Requests++
-	key := attemptKey(x.hash)
-	s.attempts[key]++
-	x.attempt = s.attempts[key]
+	x.attempt = s.attempts.next(attemptKey(x.hash))
 	s.mu.Unlock()
 	sum := sha256.Sum256([]byte(x.hash + "|" + strconv.FormatInt(x.attempt, 10) + "|" + strconv.FormatInt(s.cfg.Seed, 10)))
 	x.reqID = "req_" + hex.EncodeToString(sum[:16])

@@ -64,9 +64,7 @@ func (s *Server) newExchange(w http.ResponseWriter, r *http.Request, now time.Ti
 	x := &exchange{s: s, w: w, r: r, at: now, body: body, hash: hash}
 	s.mu.Lock()
 	s.stats.Requests++
-	key := attemptKey(hash)
-	s.attempts[key]++
-	x.attempt = s.attempts[key]
+	x.attempt = s.attempts.next(attemptKey(hash))
 	s.mu.Unlock()
 	sum := sha256.Sum256([]byte(hash + "|" + strconv.FormatInt(x.attempt, 10) + "|" + strconv.FormatInt(s.cfg.Seed, 10)))
 	x.reqID = "req_" + hex.EncodeToString(sum[:16])

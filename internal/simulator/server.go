@@ -20,7 +20,7 @@ type Server struct {
 
 	mu       sync.Mutex // guards stats and attempts
 	stats    Stats
-	attempts map[[16]byte]int64 // times each request (by body hash) was seen
+	attempts attemptTable // times each request (by body hash) was seen, bounded
 
 	logMu sync.Mutex // serialises RequestLog lines
 
@@ -42,7 +42,6 @@ func New(cfg Config) *Server {
 		prices:   budget.DefaultPrices(),
 		lim:      newLimiter(cfg),
 		filler:   strings.Fields(fillerText),
-		attempts: make(map[[16]byte]int64),
 		released: make(chan struct{}),
 	}
 }
