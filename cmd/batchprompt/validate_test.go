@@ -12,7 +12,7 @@ func TestValidate(t *testing.T) {
 	dir := t.TempDir()
 	csvIn, _ := writeInputs(t, dir, 10)
 	job := filepath.Join(dir, "job.yaml")
-	os.WriteFile(job, []byte("input: in.csv\noutput: [out/a.jsonl, out/a.csv]\nid_column: id\nkeep: [lang, nope]\n"+
+	os.WriteFile(job, []byte("input: in.csv\noutput: [out/a.jsonl, out/a.csv]\nid_column: id\nkeep: [lang]\n"+
 		"model: gpt-4o-mini\nsystem: Be brief.\ntemplate: |-\n  Summarise: {{.text}}\n  Lang: {{.lang}}\n"), 0o644)
 	bad := filepath.Join(dir, "bad.jsonl")
 	os.WriteFile(bad, []byte(`{"id":"a","text":"fine"}`+"\nnot json\n"+`{"id":"b"}`+"\n"+`{"id":"","text":"x"}`+"\n"+`{"id":"a","text":"again"}`+"\n"), 0o644)
@@ -32,7 +32,7 @@ func TestValidate(t *testing.T) {
 	}{
 		{"job file", withKey, []string{"validate", job}, 0, []string{
 			"job file    " + job, "OPENAI_API_KEY is set", "model       gpt-4o-mini ($", `system      "Be brief."`, "(new: the first run creates it)",
-			"row 0  " + csvIn + `:2  id "r000000"  (`, "  | Summarise: 0 plain\n  | Lang: en\n", "row 2  ", `kept column "nope" is not in this row`,
+			"row 0  " + csvIn + `:2  id "r000000"  (`, "  | Summarise: 0 plain\n  | Lang: en\n", "row 2  ",
 			"3 row(s) checked, 0 would fail. Nothing was sent."}, []string{"row 3  ", key}},
 		{"--rows", nil, []string{"validate", job, "--rows", "1"}, 0, []string{"row 0  ", "1 row(s) checked", "not set: run needs OPENAI_API_KEY"}, []string{"row 1  "}},
 		{"--limit caps --rows", nil, []string{"validate", job, "--rows", "8", "--limit", "2"}, 0, []string{"2 row(s) checked"}, nil},
@@ -48,6 +48,8 @@ func TestValidate(t *testing.T) {
 			[]string{"different id column id → (none), template", "--restart"}, nil},
 		{"--restart", nil, []string{"validate", "-i", csvIn, "-o", filepath.Join(dir, "o.jsonl"), "--template", "x", "--state", state, "--restart"}, 0,
 			[]string{"--restart moves it aside"}, nil},
+		{"a kept column the input lacks", nil, []string{"validate", job, "--keep", "lang,lnag"}, 2,
+			[]string{`--keep "lnag" is not a column of the input (did you mean "lang"?)`, "columns are: id, text, lang"}, []string{"row 0"}},
 		{"unknown job file key", nil, []string{"validate", unknownKey}, 2, []string{`unknown key "rows"`}, nil},
 		{"bad flag value", nil, []string{"validate", job, "--max-tokens", "0"}, 2, []string{"--max-tokens 0"}, nil},
 		{"negative --rows", nil, []string{"validate", job, "--rows", "-1"}, 2, []string{"--rows -1"}, nil},
