@@ -14,7 +14,6 @@ import (
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
-	"github.com/batchprompt/batchprompt/writers"
 )
 
 // Run executes job: it streams the input, sends every row that has no
@@ -37,7 +36,7 @@ func Run(ctx context.Context, job Job, opt Options) (Summary, error) {
 		return Summary{}, err
 	}
 	job.dropKeptID()
-	if err := job.checkOutputs(); err != nil {
+	if err := job.checkOutputs(opt.Logger); err != nil {
 		return Summary{}, err
 	}
 	r, err := newRunner(ctx, job, opt)
@@ -64,6 +63,7 @@ type runner struct {
 	bodies bool        // keep raw response bodies (for the openai-batch output)
 
 	models modelSet
+	dd     dedupeState // deduplication and the response cache (dedupe.go)
 
 	unlock func() // releases the state database's lock
 	// refreshKept is set when --keep differs from the columns stored: the
@@ -113,8 +113,12 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 		in.Close()
 		return nil, &ConfigError{Err: err}
 	}
+	if r.input, err = checkColumns(ctx, in, r.render); err != nil {
+		r.input.Close()
+		return nil, err
+	}
 	for _, o := range job.Outputs {
-		if f, _ := writers.FormatFromPath(o); f == "openai-batch" {
+		if f, _ := jobstate.OutputFormat(o, job.OutputFormat); f == "openai-batch" {
 			r.bodies = true
 		}
 	}
@@ -145,6 +149,10 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	}
 	r.client = client.NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
 	r.commit = checkpoint.NewCommitter(r.db, checkpoint.CommitterOptions{After: func(d time.Duration) <-chan time.Time { return clk.NewTimer(d).C() }})
+	if err := r.openDedupe(ctx); err != nil {
+		r.close()
+		return nil, err
+	}
 	return r, nil
 }
 
@@ -152,6 +160,7 @@ func (r *runner) close() {
 	if r.commit != nil {
 		_ = r.commit.Close(context.Background())
 	}
+	r.closeDedupe()
 	if r.db != nil {
 		_ = r.db.Close()
 	}
@@ -191,7 +200,13 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	if err := r.commit.Close(context.Background()); err != nil {
 		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
 	}
-	if r.readAll.Load() && readErr == nil {
+	// A --limit trial read only the input's head: the rows after it are
+	// still the job's, not rows deleted from the input.
+	var trial int64
+	if r.job.Limit > 0 && rows >= r.job.Limit {
+		trial = rows
+	}
+	if r.readAll.Load() && readErr == nil && trial == 0 {
 		// Lines deleted from the end of the input leave rows behind.
 		if err := r.db.DetachFrom(context.Background(), rows); err != nil {
 			r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
@@ -209,14 +224,14 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		s.Stop, s.Err = Interrupted, fmt.Errorf("%d of %d rows have no result yet", rows-s.Done, rows)
 	}
 	if s.Stop == Completed {
-		if err := r.writeOutputs(context.WithoutCancel(ctx)); err != nil {
+		p, err := r.publish(context.WithoutCancel(ctx), trial)
+		s.Outputs, s.Kept = p.Written, p.Kept
+		if err != nil {
 			s.Stop, s.Err = Failed, err
-		} else {
-			s.Outputs = r.job.Outputs
 		}
 	}
 	s.Finished = r.clk.Now()
-	r.recordOutcome(s)
+	r.recordOutcome(s, trial > 0)
 	return s, nil
 }
 
@@ -232,11 +247,13 @@ func (r *runner) learnedLimits() map[string]jobstate.Limits {
 }
 
 // recordOutcome notes in the state database how the run ended. It is
-// advisory: the rows themselves are the truth.
-func (r *runner) recordOutcome(s Summary) {
+// advisory: the rows themselves are the truth. A --limit trial records
+// only what it learned: the job's outcome stays its last full run's.
+func (r *runner) recordOutcome(s Summary, trial bool) {
 	err := jobstate.RecordOutcome(context.Background(), r.db, jobstate.Outcome{
 		Outputs: r.job.Outputs, Input: r.job.Input, Rows: s.Rows, Complete: s.Stop == Completed,
-		Stop: s.Stop.String(), ReadAll: r.readAll.Load(), Keep: r.job.Keep, Limits: r.learnedLimits(),
+		Stop: s.Stop.String(), ReadAll: r.readAll.Load() && !trial, Keep: r.job.Keep, Limits: r.learnedLimits(),
+		Trial: trial,
 	})
 	if err != nil {
 		r.opt.Logger.Warn("could not record the run's outcome", "err", err)
