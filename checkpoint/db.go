@@ -122,8 +122,9 @@ func (db *DB) init(ctx context.Context) error {
 	if err := migrate(ctx, db.w, db.path); err != nil {
 		return err
 	}
-	if v > 0 && v < schemaVersion {
-		// A migration leaves the old tables' pages free inside the file;
+	if v == 1 {
+		// Schema 2 rewrote the rows and leaves the old tables' pages free
+		// inside the file (schema 3 only adds tables, so needs nothing);
 		// hand them back once, or the migrated file would be larger than
 		// before. A failure here loses nothing (the data is committed), so
 		// it does not fail Open: the free pages are reused by later rows.

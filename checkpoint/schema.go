@@ -9,7 +9,7 @@ import (
 // schemaVersion is stored in PRAGMA user_version. Bump it, and add a step to
 // migrate, whenever the schema changes; commit a fixture written by the
 // release before (see fixture_test.go) so the step is tested.
-const schemaVersion = 2
+const schemaVersion = 3
 
 // schemaV2 creates the tables of version 2.
 //
@@ -108,12 +108,19 @@ func migrate(ctx context.Context, w *sql.DB, path string) error {
 		if n != 0 {
 			return fmt.Errorf("checkpoint %s: an SQLite database with other tables, not a checkpoint", path)
 		}
-		if _, err := tx.ExecContext(ctx, schemaV2); err != nil {
+		if _, err := tx.ExecContext(ctx, schemaV2+batchesV3); err != nil {
 			return fmt.Errorf("checkpoint %s: create schema: %w", path, err)
 		}
-	case v == 1:
-		if err := migrateV1(ctx, tx); err != nil {
-			return fmt.Errorf("checkpoint %s: migrate schema 1 to 2: %w", path, err)
+	case v == 1 || v == 2:
+		if v == 1 {
+			if err := migrateV1(ctx, tx); err != nil {
+				return fmt.Errorf("checkpoint %s: migrate schema 1 to 2: %w", path, err)
+			}
+		}
+		// Schema 3 only adds the Batch API's tables: existing rows are
+		// untouched, so the step costs nothing.
+		if _, err := tx.ExecContext(ctx, batchesV3); err != nil {
+			return fmt.Errorf("checkpoint %s: migrate schema 2 to 3: %w", path, err)
 		}
 	default:
 		return fmt.Errorf("checkpoint %s: unknown schema version %d", path, v)
