@@ -153,7 +153,7 @@ func TestStatusJSON(t *testing.T) {
 	partialState(t, noMeta, nil)
 	partialState(t, withMeta, map[string]string{jobstate.MetaTotal: "25", jobstate.MetaComplete: "false"})
 	keys := []string{"state", "run", "complete", "complete_recorded", "last_stop", "rows_total", "rows", "ok", "failed",
-		"pending", "missing", "prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
+		"pending", "retry_on_rerun", "missing", "prompt_tokens", "cached_tokens", "completion_tokens", "reasoning_tokens", "cost_usd",
 		"unknown_cost_rows", "spent_usd", "last_error", "model", "template_first_line", "template_lines",
 		"prompt_column", "id_column", "keep", "outputs"}
 	sort.Strings(keys)
