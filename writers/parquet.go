@@ -33,10 +33,11 @@ type parquetWriter struct {
 	text      []byte
 	groupRows int // rows written into the current row group
 	textBytes int // text bytes written into the current row group
-	// maxGroupBytes is parquetBytesPerGroup; a field so tests can lower it.
-	maxGroupBytes int
-	err           error
-	closed        bool
+	// maxGroupBytes and maxGroupRows are parquetBytesPerGroup and
+	// parquetRowsPerGroup; fields so tests can lower them.
+	maxGroupBytes, maxGroupRows int
+	err                         error
+	closed                      bool
 }
 
 func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
@@ -58,7 +59,7 @@ func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
 	}
 	rows := make([]parquet.Row, 0, parquetBatch)
 	return &parquetWriter{pw: parquet.NewGenericWriter[any](w, cfg), schema: s, ncols: len(cols), rows: rows,
-		text: make([]byte, 0, 64<<10), maxGroupBytes: parquetBytesPerGroup}, nil
+		text: make([]byte, 0, 64<<10), maxGroupBytes: parquetBytesPerGroup, maxGroupRows: parquetRowsPerGroup}, nil
 }
 
 // Write implements Writer.
@@ -149,7 +150,7 @@ func (p *parquetWriter) flush() error {
 	p.text = p.text[:0]
 	// parquet-go caps rows per group but not bytes: end the group here when
 	// either limit is reached.
-	if p.groupRows >= parquetRowsPerGroup || p.textBytes >= p.maxGroupBytes {
+	if p.groupRows >= p.maxGroupRows || p.textBytes >= p.maxGroupBytes {
 		p.groupRows, p.textBytes = 0, 0
 		if err := p.pw.Flush(); err != nil {
 			p.err = fmt.Errorf("writers: flush parquet row group: %w", err)

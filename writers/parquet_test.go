@@ -80,12 +80,16 @@ func TestParquetSchemaTypes(t *testing.T) {
 // groups of bounded size, and that reused buffers do not leak one batch's
 // strings into another.
 func TestParquetRowGroupsCapped(t *testing.T) {
-	const n = parquetRowsPerGroup*2 + 123
+	// A lower cap than parquetRowsPerGroup (64k) checks the same code in
+	// a fraction of the rows.
+	const limit = 4 * parquetBatch
+	const n = limit*2 + 123
 	var buf bytes.Buffer
 	w, err := New("parquet", &buf, Schema{RowNumberID: true, Keep: []string{"k"}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	w.(*parquetWriter).maxGroupRows = limit
 	for i := range n {
 		r := Row{ID: fmt.Sprint(i), Kept: []Value{{Text: fmt.Sprint("k", i)}}, Output: fmt.Sprint("out-", i), Attempts: 1}
 		if i%7 == 0 {
@@ -110,8 +114,8 @@ func TestParquetRowGroupsCapped(t *testing.T) {
 		t.Errorf("%d row groups, want 3", len(groups))
 	}
 	for i, g := range groups {
-		if g.NumRows() > parquetRowsPerGroup {
-			t.Errorf("row group %d holds %d rows, cap %d", i, g.NumRows(), parquetRowsPerGroup)
+		if g.NumRows() > limit {
+			t.Errorf("row group %d holds %d rows, cap %d", i, g.NumRows(), limit)
 		}
 	}
 	cols, _ := Schema{RowNumberID: true, Keep: []string{"k"}}.Columns()
