@@ -24,7 +24,7 @@ type Status struct {
 	Failed           int64    `json:"failed"`
 	Pending          int64    `json:"pending"`
 	RetryOnRerun     int64    `json:"retry_on_rerun"` // failed rows that ran out of retries: the next run sends them again
-	Missing          *int64   `json:"missing"` // pending plus not yet read; nil when unknown
+	Missing          *int64   `json:"missing"`        // pending plus not yet read; nil when unknown
 	PromptTokens     int64    `json:"prompt_tokens"`
 	CachedTokens     int64    `json:"cached_tokens"`
 	CompletionTokens int64    `json:"completion_tokens"`
