@@ -6,10 +6,10 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
-
-	"github.com/batchprompt/batchprompt/budget"
 )
 
 // simEvent is one request the simulator received, from its request log.
@@ -17,33 +17,46 @@ type simEvent struct {
 	at       time.Time
 	status   int
 	admitted bool  // charged against the buckets (not refused before that)
-	charge   int64 // the TPM charge, when admitted
+	charge   int64 // the TPM charge, when admitted: the server's own count
+	proc     int   // which process sent it (the "[p]" its prompt starts with)
 }
 
 // reqLog is the simulator's RequestLog: it parses each JSON line into a
-// simEvent, computing the charge with the same rule the simulator uses.
+// simEvent. The charge is the one the simulator logs (tpm_charge), not a
+// recount: the server's count is what its limit is measured in.
 type reqLog struct {
-	mu      sync.Mutex
-	counter *budget.Counter
-	events  []simEvent
-	bad     int
+	mu     sync.Mutex
+	events []simEvent
+	bad    int
 }
 
-func newReqLog() *reqLog { return &reqLog{counter: budget.NewCounter()} }
+func newReqLog() *reqLog { return &reqLog{} }
 
 type logLine struct {
-	T      time.Time `json:"t"`
-	Status int       `json:"status"`
-	Body   struct {
-		Model    string `json:"model"`
+	T         time.Time `json:"t"`
+	Status    int       `json:"status"`
+	TPMCharge int64     `json:"tpm_charge"`
+	Body      struct {
 		Messages []struct {
-			Role    string `json:"role"`
 			Content string `json:"content"`
-			Name    string `json:"name"`
 		} `json:"messages"`
-		MaxTokens           int64 `json:"max_tokens"`
-		MaxCompletionTokens int64 `json:"max_completion_tokens"`
 	} `json:"body"`
+}
+
+// procOf returns the process a prompt came from: the number in the first
+// "[p]" of its messages (0 when there is none).
+func procOf(ln *logLine) int {
+	for _, m := range ln.Body.Messages {
+		_, rest, ok := strings.Cut(m.Content, "[")
+		if !ok {
+			continue
+		}
+		num, _, ok := strings.Cut(rest, "]")
+		if p, err := strconv.Atoi(num); ok && err == nil {
+			return p
+		}
+	}
+	return 0
 }
 
 // Write takes whole lines, as the simulator writes them.
@@ -55,16 +68,12 @@ func (l *reqLog) Write(p []byte) (int, error) {
 		l.mu.Unlock()
 		return len(p), nil
 	}
-	ev := simEvent{at: ln.T, status: ln.Status}
+	ev := simEvent{at: ln.T, status: ln.Status, proc: procOf(&ln)}
 	switch ln.Status {
 	case http.StatusTooManyRequests, http.StatusBadRequest, http.StatusUnauthorized, http.StatusNotFound:
 	default: // OK, injected faults (500/502/503/truncated 200), resets: all charged
 		ev.admitted = true
-		msgs := make([]budget.Message, len(ln.Body.Messages))
-		for i, m := range ln.Body.Messages {
-			msgs[i] = budget.Message{Role: m.Role, Content: m.Content, Name: m.Name}
-		}
-		ev.charge = budget.TPMCharge(int64(l.counter.Chat(ln.Body.Model, msgs)), max(ln.Body.MaxTokens, ln.Body.MaxCompletionTokens))
+		ev.charge = ln.TPMCharge
 	}
 	l.mu.Lock()
 	l.events = append(l.events, ev)
@@ -90,12 +99,13 @@ type window struct {
 	dur                                 time.Duration
 }
 
-func (l *reqLog) window(from, to time.Time) window {
+// window sums process proc's requests (-1: everyone's) in [from, to).
+func (l *reqLog) window(from, to time.Time, proc int) window {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	w := window{dur: to.Sub(from)}
 	for _, e := range l.events {
-		if e.at.Before(from) || !e.at.Before(to) {
+		if e.at.Before(from) || !e.at.Before(to) || (proc >= 0 && e.proc != proc) {
 			continue
 		}
 		w.requests++
@@ -108,6 +118,18 @@ func (l *reqLog) window(from, to time.Time) window {
 		}
 	}
 	return w
+}
+
+// converged returns how long after from the admitted requests first ran
+// at share of rpm or more over a whole slide window (-1: not before to).
+func (l *reqLog) converged(from, to time.Time, rpm, share float64, slide time.Duration) time.Duration {
+	need := rpm * share * slide.Minutes()
+	for t := from; !t.Add(slide).After(to); t = t.Add(100 * time.Millisecond) {
+		if w := l.window(t, t.Add(slide), -1); float64(w.admitted) >= need {
+			return t.Sub(from)
+		}
+	}
+	return -1
 }
 
 // worstSecond returns the largest number of requests admitted in any
