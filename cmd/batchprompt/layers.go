@@ -17,10 +17,6 @@ type Env interface {
 	Lookup(key string) (string, bool)
 }
 
-type mapEnv map[string]string
-
-func (m mapEnv) Lookup(k string) (string, bool) { v, ok := m[k]; return v, ok }
-
 // openAIEnv maps the OpenAI SDKs' own variables to our flags. They rank
 // below the job file: a job file names its server on purpose, while these
 // are often set once for a whole shell.
