@@ -17,23 +17,40 @@ type Env interface {
 	Lookup(key string) (string, bool)
 }
 
-// openAIEnv maps the OpenAI SDKs' own variables to our flags. They rank
-// below the job file: a job file names its server on purpose, while these
-// are often set once for a whole shell.
-var openAIEnv = map[string]string{
-	"base-url":   "OPENAI_BASE_URL",
-	"org-id":     "OPENAI_ORG_ID",
-	"project-id": "OPENAI_PROJECT_ID",
+// openAIEnv names the OpenAI SDKs' own variable for a flag, if it has one.
+// They rank below the job file: a job file names its server on purpose,
+// while these are often set once for a whole shell.
+func openAIEnv(flag string) (string, bool) {
+	switch flag {
+	case "base-url":
+		return "OPENAI_BASE_URL", true
+	case "org-id":
+		return "OPENAI_ORG_ID", true
+	case "project-id":
+		return "OPENAI_PROJECT_ID", true
+	}
+	return "", false
 }
 
-// pathFlags hold file paths: in a job file they are relative to its folder.
-var pathFlags = map[string]bool{
-	"input": true, "output": true, "template-file": true, "system-file": true, "state": true,
-	"api-key-file": true, "prices": true, "summary": true, "sim-log": true,
+// isPathFlag reports whether a flag holds a file path: in a job file it is
+// relative to the file's folder.
+func isPathFlag(flag string) bool {
+	switch flag {
+	case "input", "output", "template-file", "system-file", "state", "api-key-file", "prices", "summary", "sim-log", "json-schema", "cache":
+		return true
+	}
+	return false
 }
 
-// secretKeys may not appear in a job file: job files get committed and shared.
-var secretKeys = map[string]bool{"api-key": true, "openai-api-key": true, "key": true, "azure-api-key": true}
+// isSecretKey reports whether a job-file key would hold a secret: job
+// files get committed and shared, so it may not appear in one.
+func isSecretKey(key string) bool {
+	switch key {
+	case "api-key", "openai-api-key", "key", "azure-api-key":
+		return true
+	}
+	return false
+}
 
 // envName is the BATCHPROMPT_* variable for a flag: max-tokens → BATCHPROMPT_MAX_TOKENS.
 func envName(flag string) string {
@@ -77,7 +94,7 @@ func readJobFile(path string, fs *pflag.FlagSet) (*jobFile, error) {
 		k, v := root.Content[i], root.Content[i+1]
 		name := strings.ReplaceAll(k.Value, "_", "-")
 		where := fmt.Sprintf("%s:%d:%d", path, k.Line, k.Column)
-		if secretKeys[name] {
+		if isSecretKey(name) {
 			return nil, &usageError{fmt.Errorf("%s: %q: an API key does not belong in a job file; set OPENAI_API_KEY or give api_key_file", where, k.Value)}
 		}
 		f := fs.Lookup(name)
@@ -101,7 +118,7 @@ func readJobFile(path string, fs *pflag.FlagSet) (*jobFile, error) {
 		default:
 			return nil, &usageError{fmt.Errorf("%s:%d:%d: %s: expected a value or a list", path, v.Line, v.Column, k.Value)}
 		}
-		if pathFlags[name] {
+		if isPathFlag(name) {
 			for j, p := range vals {
 				if p != "-" && p != "" && !filepath.IsAbs(p) {
 					vals[j] = filepath.Join(dir, p)
@@ -153,7 +170,7 @@ func applyLayers(fs *pflag.FlagSet, jf *jobFile, env Env) error {
 				continue
 			}
 		}
-		if ev, ok := openAIEnv[name]; ok {
+		if ev, ok := openAIEnv(name); ok {
 			if v, ok := env.Lookup(ev); ok && v != "" {
 				if err := fs.Set(name, v); err != nil {
 					errs = append(errs, fmt.Errorf("environment %s: %w", ev, err))
