@@ -34,11 +34,21 @@ func shellQuote(s string) string {
 
 func resumable(code int) bool { return code == exitInterrupted || code == exitBudget }
 
-// report prints the final summary on stderr.
-func report(w io.Writer, s pipeline.Summary, code int, args []string) {
+// report prints the final summary on stderr: as text, or with
+// --log-format json as one JSON line like every other line there (the
+// --summary file's document, with "msg": "summary").
+func report(w io.Writer, s pipeline.Summary, code int, args []string, asJSON bool) {
+	if asJSON {
+		line := struct {
+			Msg string `json:"msg"`
+			summaryJSON
+		}{"summary", newSummaryJSON(s, code, args)}
+		b, _ := json.Marshal(line) // strings, numbers and lists of them
+		fmt.Fprintf(w, "%s\n", b)
+		return
+	}
 	el := s.Finished.Sub(s.Started)
-	fmt.Fprintf(w, "\n%s: %d rows: %d ok, %d failed, %d reused from the state database\n",
-		headline(s), s.Rows, s.OK, s.Failed, s.Reused)
+	fmt.Fprintf(w, "\n%s: %s\n", headline(s), rowsText(s))
 	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
 	fmt.Fprintf(w, "  cost:   $%.4f this run, $%.4f for the job so far\n", s.CostUSD, s.SpentUSD)
 	if s.UnknownCost > 0 {
@@ -50,8 +60,8 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string) {
 			el.Round(time.Millisecond), s.Requests, float64(s.Requests)/mins,
 			float64(s.PromptTokens+s.CompletionTokens)/mins, s.Retries, s.Throttled)
 	}
-	if s.Limits.RPM > 0 || s.Limits.TPM > 0 {
-		fmt.Fprintf(w, "  limits: %.0f requests/min, %.0f tokens/min\n", s.Limits.RPM, s.Limits.TPM)
+	if l := limitsText(s.Limits); l != "" {
+		fmt.Fprintf(w, "  limits: %s\n", l)
 	}
 	for i, k := range s.ErrorKinds {
 		if i == 5 {
@@ -71,6 +81,29 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string) {
 		fmt.Fprintf(w, "  resume with: %s\n", resumeCommand(args))
 	}
 	fmt.Fprintf(w, "  exit code %d\n", code)
+}
+
+// rowsText says what became of the rows, without contradicting itself
+// when the run stopped before every row read had a result.
+func rowsText(s pipeline.Summary) string {
+	if s.Done >= s.Rows {
+		return fmt.Sprintf("%d rows: %d ok, %d failed, %d reused from the state database", s.Rows, s.OK, s.Failed, s.Reused)
+	}
+	return fmt.Sprintf("%d rows read, %d with a result (%d ok, %d failed, %d reused from the state database), %d not answered yet",
+		s.Rows, s.Done, s.OK, s.Failed, s.Reused, s.Rows-s.Done)
+}
+
+// limitsText shows the limits that are known; an unknown one is left out
+// rather than shown as 0.
+func limitsText(l pipeline.Limits) string {
+	var parts []string
+	if l.RPM > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f requests/min", l.RPM))
+	}
+	if l.TPM > 0 {
+		parts = append(parts, fmt.Sprintf("%.0f tokens/min", l.TPM))
+	}
+	return strings.Join(parts, ", ")
 }
 
 func headline(s pipeline.Summary) string {
@@ -118,6 +151,15 @@ type summaryJSON struct {
 }
 
 func writeSummaryJSON(path string, s pipeline.Summary, code int, args []string) error {
+	out := newSummaryJSON(s, code, args)
+	return atomicfile.Write(path, func(w io.Writer) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	})
+}
+
+func newSummaryJSON(s pipeline.Summary, code int, args []string) summaryJSON {
 	out := summaryJSON{
 		Status: s.Stop.String(), ExitCode: code, Rows: s.Rows, OK: s.OK, Failed: s.Failed, Reused: s.Reused,
 		PromptTokens: s.PromptTokens, CachedTokens: s.CachedTokens, CompletionTokens: s.CompletionTokens,
@@ -137,9 +179,5 @@ func writeSummaryJSON(path string, s pipeline.Summary, code int, args []string) 
 	if resumable(code) {
 		out.Resume = resumeCommand(args)
 	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	})
+	return out
 }

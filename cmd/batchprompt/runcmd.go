@@ -118,7 +118,7 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 	}
 	res.summary = &s
 	code := exitCode(*res, nil)
-	report(stderr, s, code, args)
+	report(stderr, s, code, args, f.logFormat == "json")
 	if f.summary != "" {
 		if err := writeSummaryJSON(f.summary, s, code, args); err != nil {
 			log.Error("could not write the summary file", "path", f.summary, "err", err)
