@@ -51,10 +51,9 @@ const (
 //
 // A 429 (any answer carrying Retry-After) empties both buckets, so that the
 // end of the global pause is not followed by a burst, and cuts the rate by
-// a tenth (at most once per throttleSpacing), recovering linearly over
-// throttleRecovery: if the server keeps refusing at the learned limit,
-// something else is using it too (another process on the same key, or a
-// server that counts tokens differently) and we settle below it.
+// a tenth (at most once per throttleSpacing). Where the server reports
+// remaining-*, the cut is to the shares below, which the feedback grows
+// back; elsewhere the cut is undone linearly at throttleRecovery.
 //
 // A limit that is neither given nor yet learned is learned from the first
 // response: until one arrives only one request (the probe) is let through,
@@ -67,8 +66,9 @@ const (
 // the server's bucket stays full and shrinks when it empties faster than
 // the limit refills it. So a server that charges more (or less) than our
 // count, and other users of the key, are paced for without being told:
-// several processes on one key converge on an equal split. It is safe for
-// concurrent use.
+// several processes on one key converge on an equal split. A turn is
+// given at most lookAhead ahead, so a new share reaches every caller at
+// once. It is safe for concurrent use.
 type Limiter struct {
 	mu       sync.Mutex
 	rpm, tpm *bucket

@@ -19,7 +19,7 @@ import (
 type ErrTooLarge struct{ Tokens, TPM int64 }
 
 func (e *ErrTooLarge) Error() string {
-	return fmt.Sprintf("request needs %d tokens but the token limit is %d per minute: it can never be sent (lower --max-tokens or shorten the prompt)", e.Tokens, e.TPM)
+	return fmt.Sprintf("request needs %d tokens but the token limit given (--tpm) is %d per minute: it can never be sent (raise --tpm, lower --max-tokens or shorten the prompt)", e.Tokens, e.TPM)
 }
 
 // Wait blocks until a request charged tokens may be sent, or ctx ends.

@@ -32,6 +32,11 @@ import (
 //     at least fitMin samples: short, because the slope's lag is half the
 //     span, and a lagging slope makes the share swing.
 //   - sendWindow is the window over which what we sent is measured.
+//   - shareMin is the least share: never throttled to nothing, so the
+//     server's answers keep telling us when room comes back.
+//   - shareStart is the share of a newcomer whose first answer finds the
+//     server's bucket short of full: others use the key, and starting at
+//     the whole limit would overload it until the feedback caught up.
 const (
 	shareGain      = 0.05
 	shareDeficit   = 0.006
@@ -44,7 +49,7 @@ const (
 	fitMin         = 8
 	sendWindow     = 3 * time.Second
 	shareMin       = 0.02
-	shareStart     = 0.3 // share of a newcomer that finds others on the key
+	shareStart     = 0.3
 )
 
 // sample is what one answer said about the server's bucket: its deficit
