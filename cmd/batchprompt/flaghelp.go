@@ -15,11 +15,14 @@ import (
 // only the flags that change what it does. The others are hidden, still
 // accepted.
 
-// jobFlagNames shape the requests: they matter to every command that renders.
-var jobFlagNames = []string{
-	"input", "input-format", "csv-delimiter", "template", "template-file", "prompt-column",
-	"system", "system-file", "model", "max-tokens", "temperature", "top-p", "seed", "stop",
-	"id-column", "limit", "prices",
+// jobFlagNames are the flags that shape the requests: they matter to every
+// command that renders.
+func jobFlagNames() []string {
+	return []string{
+		"input", "input-format", "csv-delimiter", "template", "template-file", "prompt-column",
+		"system", "system-file", "model", "max-tokens", "temperature", "top-p", "seed", "stop",
+		"id-column", "limit", "prices", "endpoint", "dimensions", "json-schema", "json-object",
+	}
 }
 
 // helpFlags lists, per command, the run flags its help shows besides
@@ -41,7 +44,7 @@ func helpFlags(command string) []string {
 // show. The command's own flags stay as they are.
 func hideIrrelevant(fs *pflag.FlagSet, command string) {
 	show := map[string]bool{}
-	for _, n := range append(jobFlagNames, helpFlags(command)...) {
+	for _, n := range append(jobFlagNames(), helpFlags(command)...) {
 		show[n] = true
 	}
 	var rf runFlags
