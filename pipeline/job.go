@@ -46,6 +46,10 @@ type Job struct {
 	// job's identity: the sampled results are reused by the full run.
 	Only func(seq int64) bool
 
+	// BatchAPI answers the rows through the OpenAI Batch API, at its
+	// prices, instead of one request at a time (see Options.Batch*).
+	BatchAPI bool
+
 	State       string // the state database's path
 	Restart     bool   // start over, keeping the old database as a backup
 	RetryFailed bool   // send again rows that failed permanently last time
@@ -75,6 +79,22 @@ type Options struct {
 	// is reserved; a request whose reservation would cross the cap is not
 	// sent, and the run stops with BudgetReached.
 	MaxCostUSD float64
+
+	// Batch API runs (Job.BatchAPI). BatchPollInterval is the time
+	// between polls (default 30 s); BatchRounds the batches a row may go
+	// through before it becomes an error row (default 3); BatchFinishSync,
+	// if positive, cancels a batch that long after submission and answers
+	// its unanswered rows synchronously; Detach submits and returns with
+	// Stop Submitted while results are pending; BatchQueueTokens is each
+	// model's enqueued-token limit (0: learned from refusals). BatchCancel
+	// cancels the job's live batches and collects what they answered,
+	// submitting nothing.
+	BatchPollInterval time.Duration
+	BatchRounds       int
+	BatchFinishSync   time.Duration
+	Detach            bool
+	BatchQueueTokens  int64
+	BatchCancel       bool
 
 	Logger   *slog.Logger   // nil: discard
 	Progress func(Progress) // called after every finished row and on pauses; must be quick

@@ -88,6 +88,7 @@ type runner struct {
 	p        progressCounters
 	kinds    kindTally
 	requests atomic.Int64
+	batchSum BatchSummary // a Batch API run's figures, set by batchExec.Wait
 }
 
 func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
@@ -196,7 +197,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 		}
 	}()
 
-	rows, readErr := r.dispatch(newSyncExec(r))
+	rows, readErr := r.dispatch(r.executor())
 	if err := r.commit.Close(context.Background()); err != nil {
 		r.fail(fmt.Errorf("state database %s: %w", r.job.State, err))
 	}

@@ -23,10 +23,13 @@ const (
 	BudgetReached
 	// Failed: a fatal error (bad key, unreadable input, --strict). Needs a fix.
 	Failed
+	// Submitted: rows are in Batch API batches whose results are not in
+	// yet (--detach). Running the same job again collects them.
+	Submitted
 )
 
 func (s StopReason) String() string {
-	return [...]string{"completed", "interrupted", "stalled", "budget", "failed"}[s]
+	return [...]string{"completed", "interrupted", "stalled", "budget", "failed", "submitted"}[s]
 }
 
 // Progress is a snapshot of a running job, handed to Options.Progress.
@@ -73,6 +76,7 @@ type Summary struct {
 	Requests          int64       // HTTP requests sent
 	SpentUSD          float64     // the job's spend over all its runs, from the state database
 	State             string
+	Batch             BatchSummary // a Batch API run's figures (Job.BatchAPI)
 }
 
 // kindTally collects error kinds for the summary.
@@ -120,6 +124,6 @@ func (r *runner) summary(rows int64) Summary {
 	return Summary{SpentUSD: spent,
 		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
 		ErrorKinds: r.kinds.list(), Limits: r.main.pacer.Limits(), Requests: r.requests.Load(),
-		State: r.job.State,
+		State: r.job.State, Batch: r.batchSum,
 	}
 }

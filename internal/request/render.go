@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/embed"
 	"github.com/batchprompt/batchprompt/readers"
 )
 
@@ -26,6 +27,14 @@ type Config struct {
 	// sent as given, and Template, PromptColumn and System are unused.
 	Batch  bool
 	Prices *budget.Prices // for output caps; nil: the embedded table
+
+	// Endpoint is EndpointChat ("" too) or EndpointEmbeddings: then each
+	// row's prompt is a text to embed, Dimensions (0: the model's) is sent
+	// with it, and Truncate cuts a text over the per-input token limit
+	// instead of making it an error row (see embed.go).
+	Endpoint   string
+	Dimensions int
+	Truncate   bool
 }
 
 // Renderer renders records into requests. It is safe for concurrent use.
@@ -34,6 +43,8 @@ type Renderer struct {
 	prompt  *Prompt
 	system  *Prompt // nil without a system message
 	counter *budget.Counter
+	// truncator cuts embeddings texts (Config.Truncate); nil otherwise.
+	truncator *embed.Truncator
 }
 
 // New returns a renderer for cfg, or an error naming what is wrong with
@@ -43,6 +54,14 @@ func New(cfg Config) (*Renderer, error) {
 		cfg.Prices = budget.DefaultPrices()
 	}
 	r := &Renderer{cfg: cfg, counter: budget.NewCounter()}
+	if cfg.Endpoint == EndpointEmbeddings {
+		if err := checkEmbed(cfg); err != nil {
+			return nil, err
+		}
+		if cfg.Truncate {
+			r.truncator = embed.NewTruncator(cfg.Model)
+		}
+	}
 	if cfg.Batch {
 		return r, nil
 	}
@@ -78,6 +97,11 @@ type Request struct {
 
 	// Err is set when the row cannot be sent: it becomes an error row.
 	Err *RowError
+
+	// Text is an embeddings row's input (Config.Endpoint), counted at
+	// Render: Tokens and Charge are set, and Count leaves them. Finish is
+	// FinishTruncated and Note says by how much when --truncate cut it.
+	Text, Finish, Note string
 
 	msgs []budget.Message // the messages, until counted
 }
@@ -123,6 +147,10 @@ func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 		r.renderBatch(rec, &p)
 		return p
 	}
+	if r.embeddings() {
+		r.renderEmbed(rec, &p)
+		return p
+	}
 	p.Model = r.cfg.Model
 	p.MaxOut, _ = r.cfg.Prices.MaxOutput(r.cfg.Model)
 	if r.cfg.Params.MaxTokens != nil {
@@ -156,6 +184,9 @@ func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 // Only rows that will be sent need it: a resumed run skips tokenising
 // what is done. It frees the messages kept for counting.
 func (r *Renderer) Count(p *Request) {
+	if p.Text != "" {
+		return // an embeddings row, counted at Render
+	}
 	p.Tokens = int64(r.counter.Chat(p.Model, p.msgs))
 	p.Charge = budget.TPMCharge(p.Tokens, p.MaxOut)
 	p.msgs = nil
