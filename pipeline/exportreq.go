@@ -2,23 +2,21 @@ package pipeline
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 
 	"github.com/batchprompt/batchprompt/budget"
-	"github.com/batchprompt/batchprompt/internal/atomicfile"
+	"github.com/batchprompt/batchprompt/internal/batchapi"
 )
 
 // Batch API input file limits.
 const (
-	BatchMaxRequests = 50000
-	BatchMaxBytes    = 200 << 20
+	BatchMaxRequests = batchapi.MaxRequests
+	BatchMaxBytes    = batchapi.MaxBytes
 )
 
 // ExportOptions bound the Batch API input files ExportRequests writes.
@@ -70,8 +68,10 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
 		return rep, fmt.Errorf("export directory: %w", err)
 	}
-	out := &splitWriter{opt: opt, model: job.Model}
-	defer out.abort()
+	model := unsafeName.ReplaceAllString(job.Model, "_")
+	out := batchapi.NewSplitter(opt.Dir, func(i int) string { return fmt.Sprintf("%s-%s-%04d.jsonl", opt.Prefix, model, i+1) },
+		batchapi.Limits{MaxRequests: opt.MaxRequests, MaxBytes: opt.MaxBytes})
+	defer out.Abort()
 	var kinds kindTally
 	for seq := int64(0); job.Limit <= 0 || seq < job.Limit; seq++ {
 		rec, err := in.Next(ctx)
@@ -91,84 +91,23 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 		if job.IDColumn == "" {
 			id = "row-" + strconv.FormatInt(seq, 10)
 		}
-		line, err := json.Marshal(struct {
-			CustomID string          `json:"custom_id"`
-			Method   string          `json:"method"`
-			URL      string          `json:"url"`
-			Body     json.RawMessage `json:"body"`
-		}{id, "POST", "/v1/chat/completions", p.Body})
+		line, err := batchapi.Line(id, p.Body)
 		if err != nil {
 			return rep, err
 		}
-		if err := out.write(append(line, '\n')); err != nil {
+		if err := out.Write(line, p.Tokens); err != nil {
 			return rep, err
 		}
 		rep.Requests++
 	}
-	if err := out.close(); err != nil {
+	if err := out.Close(); err != nil {
 		return rep, err
 	}
-	rep.Files, rep.Failed = out.files, kinds.list()
+	for _, f := range out.Files() {
+		rep.Files = append(rep.Files, f.Path)
+	}
+	rep.Failed = kinds.list()
 	return rep, nil
 }
 
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
-
-// splitWriter writes numbered files, starting a new one at the limits.
-// Each file is published whole (atomicfile: fsynced, renamed, directory
-// fsynced, mode 0644 like every output) when it is full or at the end.
-type splitWriter struct {
-	opt   ExportOptions
-	model string
-	files []string
-
-	f     *atomicfile.File
-	path  string
-	lines int
-	bytes int64
-}
-
-func (s *splitWriter) write(line []byte) error {
-	if s.f != nil && (s.lines >= s.opt.MaxRequests || s.bytes+int64(len(line)) > s.opt.MaxBytes) {
-		if err := s.close(); err != nil {
-			return err
-		}
-	}
-	if s.f == nil {
-		name := fmt.Sprintf("%s-%s-%04d.jsonl", s.opt.Prefix, unsafeName.ReplaceAllString(s.model, "_"), len(s.files)+1)
-		s.path = filepath.Join(s.opt.Dir, name)
-		f, err := atomicfile.Create(s.path)
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		s.f, s.lines, s.bytes = f, 0, 0
-	}
-	if _, err := s.f.Write(line); err != nil {
-		return fmt.Errorf("export %s: %w", s.path, err)
-	}
-	s.lines++
-	s.bytes += int64(len(line))
-	return nil
-}
-
-// close publishes the current file whole.
-func (s *splitWriter) close() error {
-	if s.f == nil {
-		return nil
-	}
-	f := s.f
-	s.f = nil
-	if err := f.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	s.files = append(s.files, s.path)
-	return nil
-}
-
-// abort removes an unfinished file after an error.
-func (s *splitWriter) abort() {
-	if s.f != nil {
-		s.f.Abort()
-		s.f = nil
-	}
-}

@@ -7,7 +7,7 @@ import (
 )
 
 // Exit codes. When several apply, the most urgent wins:
-// 2 > 1 > 5 > 3 > 4 > 0.
+// 2 > 1 > 5 > 3 > 6 > 4 > 0.
 const (
 	exitOK          = 0 // every row OK
 	exitFatal       = 1 // needs a fix: bad key, unreadable input, --strict
@@ -15,6 +15,7 @@ const (
 	exitBudget      = 3 // stopped by the budget cap (resumable)
 	exitRowsFailed  = 4 // finished, but some rows failed
 	exitInterrupted = 5 // interrupted or stalled (resumable as is)
+	exitSubmitted   = 6 // Batch API: submitted, results pending (run again to collect)
 )
 
 // result is what a command leaves for exitCode besides its error.
@@ -51,6 +52,8 @@ func summaryCode(s pipeline.Summary) int {
 		return exitInterrupted
 	case pipeline.BudgetReached:
 		return exitBudget
+	case pipeline.Submitted:
+		return exitSubmitted
 	}
 	if s.Failed > 0 {
 		return exitRowsFailed

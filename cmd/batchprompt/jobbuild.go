@@ -21,6 +21,7 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 		Template: f.template, PromptColumn: f.promptColumn, System: f.system,
 		Model: f.model, IDColumn: f.idColumn, Keep: f.keep, Limit: f.limit,
 		Strict: f.strict, State: f.state, Restart: f.restart, RetryFailed: f.retryFailed,
+		BatchAPI: f.batchAPI,
 	}
 	if f.templateFile != "" {
 		if f.template != "" {
@@ -126,6 +127,8 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		return o, err
 	}
 	o.MaxCostUSD = f.maxCost
+	o.BatchPollInterval, o.BatchRounds, o.BatchFinishSync = f.batchPollInterval, f.batchRounds, f.batchFinishSync
+	o.Detach, o.BatchQueueTokens, o.BatchCancel = f.detach, f.batchQueueTokens, f.batchCancel
 	prices, err := pipeline.LoadPrices(f.prices)
 	if err != nil {
 		return o, &usageError{err}

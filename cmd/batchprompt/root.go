@@ -45,6 +45,7 @@ Try it without an API key on the built-in simulator:
 		newCompletionCmd(stdout),
 		newExportRequestsCmd(env, stdin, stdout, stderr, &res),
 		newSimulateCmd(stderr),
+		newCancelCmd(env, stdin, stderr, &res, args),
 		newVersionCmd(stdout),
 	)
 	err := root.ExecuteContext(ctx)

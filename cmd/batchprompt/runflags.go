@@ -51,6 +51,12 @@ type runFlags struct {
 	quiet, verbose   bool
 	progressInterval time.Duration
 	summary          string
+
+	// The Batch API mode (--batch-api); batchCancel is set by `cancel`.
+	batchAPI, detach, batchCancel      bool
+	batchPollInterval, batchFinishSync time.Duration
+	batchRounds                        int
+	batchQueueTokens                   int64
 }
 
 type simFlags struct {
@@ -140,6 +146,13 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C or SIGTERM, how long requests already sent may take to finish")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "hard cap in USD on what the job may ever spend, over all its runs (resumes count what was spent); each request reserves its worst case first: prompt tokens at the input price plus the output cap (--max-tokens, or else the model's maximum output, which is large) at the output price. Stops with exit 3; rerun with a higher cap to continue")
 	fs.StringVar(&f.prices, "prices", "", "JSON or YAML file of model prices that override or add to the built-in table")
+
+	fs.BoolVar(&f.batchAPI, "batch-api", false, "answer the rows through the OpenAI Batch API at half price: upload, create batches, poll, collect (results within 24 h)")
+	fs.DurationVar(&f.batchPollInterval, "batch-poll-interval", 30*time.Second, "with --batch-api: time between polls of the batches")
+	fs.IntVar(&f.batchRounds, "batch-rounds", 3, "with --batch-api: batches a row may go through (expired, cancelled or 5xx lines are resubmitted) before it is an error row")
+	fs.DurationVar(&f.batchFinishSync, "batch-finish-sync", 0, "with --batch-api: cancel a batch still unfinished this long after submission (e.g. 6h) and answer its remaining rows synchronously, at standard price")
+	fs.Int64Var(&f.batchQueueTokens, "batch-queue-tokens", 0, "with --batch-api: prompt tokens that may be enqueued per model across running batches (0: learned from the API's refusals)")
+	fs.BoolVar(&f.detach, "detach", false, "with --batch-api: submit and exit at once with code 6 while results are pending; run the same command again to collect")
 
 	fs.BoolVar(&f.simulate, "simulate", false, "run against the built-in OpenAI simulator on 127.0.0.1 (no key, no network, no cost)")
 	f.sim.register(fs, "simulator: ")
