@@ -99,15 +99,40 @@ func (c *Cap) Reserve(worstCaseUSD float64) (*Reservation, error) {
 	return &Reservation{cap: c, amount: amount}, nil
 }
 
-// Settle replaces the reservation by actualUSD, the cost actually billed.
-// A cost above the reservation is still recorded in full (the money is
-// gone), which is the one way Spent can pass the limit. Negative costs
-// count as zero.
-func (r *Reservation) Settle(actualUSD float64) {
+// Settle replaces the reservation by actualUSD, the cost actually billed,
+// and reports whether that cost was over the reservation. A cost above the
+// reservation is still recorded in full (the money is gone), which is the
+// one way Spent can pass the limit: a server billing more than the
+// request allowed. The caller should stop sending when over is true.
+// Negative costs count as zero.
+func (r *Reservation) Settle(actualUSD float64) (over bool) {
+	if r == nil {
+		return false
+	}
+	actual := toNanosUp(actualUSD)
+	c := r.cap
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if r.done {
+		return false
+	}
+	r.done = true
+	c.reserved -= r.amount
+	if actual > unlimited-c.spent {
+		c.spent = unlimited
+	} else {
+		c.spent += actual
+	}
+	return actual > r.amount
+}
+
+// Keep settles the reservation at its full amount, for a request that was
+// answered but whose cost is unknown (the answer reported no usage): the
+// worst case is what it may have cost.
+func (r *Reservation) Keep() {
 	if r == nil {
 		return
 	}
-	actual := toNanosUp(actualUSD)
 	c := r.cap
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -116,11 +141,7 @@ func (r *Reservation) Settle(actualUSD float64) {
 	}
 	r.done = true
 	c.reserved -= r.amount
-	if actual > unlimited-c.spent {
-		c.spent = unlimited
-		return
-	}
-	c.spent += actual
+	c.spent += r.amount
 }
 
 // Release returns the reservation unspent, for a request that was never
@@ -151,6 +172,18 @@ func (c *Cap) Reserved() float64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return usd(c.reserved)
+}
+
+// Left returns the USD neither spent nor reserved: what later requests
+// may still reserve. It is 0, never negative, once Spent has passed the
+// limit.
+func (c *Cap) Left() float64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.limit == unlimited {
+		return math.Inf(1)
+	}
+	return usd(max(0, c.limit-c.spent-c.reserved))
 }
 
 // Limit returns the cap's limit in USD (+Inf when unlimited).

@@ -184,3 +184,29 @@ func TestCapConcurrent(t *testing.T) {
 		t.Errorf("the cap never refused: the test does not exercise it")
 	}
 }
+
+// Settle says when a server billed more than the reservation allowed, so
+// the caller can stop; Keep books the worst case for an unknown cost; Left
+// is what later requests may still reserve (issue 13, items 4 and 13).
+func TestCapOverSettlementAndUnknownCost(t *testing.T) {
+	c := NewCap(1, 0)
+	a, _ := c.Reserve(0.1)
+	b, _ := c.Reserve(0.2)
+	if got := c.Left(); math.Abs(got-0.7) > 1e-9 {
+		t.Fatalf("Left = %v with 0.3 reserved, want 0.7", got)
+	}
+	if a.Settle(0.05) {
+		t.Fatal("a settlement under its reservation was reported over")
+	}
+	b.Keep()
+	if got := c.Spent(); math.Abs(got-0.25) > 1e-9 {
+		t.Fatalf("Spent = %v, want 0.05 + the unknown-cost worst case 0.2", got)
+	}
+	d, _ := c.Reserve(0.01)
+	if !d.Settle(1.49) {
+		t.Fatal("a settlement of 1.49 against a 0.01 reservation was not reported over")
+	}
+	if c.Left() != 0 || c.Spent() <= c.Limit() {
+		t.Fatalf("after over-billing: left %v spent %v limit %v, want 0 left and spent past the limit", c.Left(), c.Spent(), c.Limit())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
 	"github.com/batchprompt/batchprompt/writers"
@@ -47,7 +48,7 @@ func Check(job Job) []error {
 			add("output %s is given twice", o)
 		}
 		seen[o] = true
-		format, err := writers.FormatFromPath(o)
+		format, err := jobstate.OutputFormat(o, job.OutputFormat)
 		if err == nil {
 			_, err = writers.New(format, io.Discard, job.Schema())
 		}

@@ -24,6 +24,9 @@ type Job struct {
 	Stdin        io.Reader // read when Input is "-"
 
 	Outputs []string // output paths; the format comes from each extension
+	// OutputFormat, when set, is the format of every output whatever its
+	// extension ("openai-batch": the Batch API's output lines).
+	OutputFormat string
 
 	Template     string // Go text/template over the row's columns
 	PromptColumn string // or: the column holding the prompt as is

@@ -30,7 +30,11 @@ func (c *progressCounters) addTokens(row checkpoint.Row) {
 
 func (r *runner) snapshot() Progress {
 	c := &r.p
-	return Progress{
+	var capUSD, left float64
+	if r.cap != nil {
+		capUSD, left = r.cap.Limit(), r.cap.Left()
+	}
+	return Progress{CapUSD: capUSD, CapLeftUSD: left,
 		Read: c.read.Load(), Done: c.done.Load(), Reused: c.reused.Load(), OK: c.ok.Load(),
 		Failed: c.failed.Load(), InFlight: c.inFlight.Load(), Retries: c.retries.Load(),
 		Throttled: c.throttled.Load(), PromptTokens: c.promptTokens.Load(),

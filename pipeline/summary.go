@@ -45,7 +45,12 @@ type Progress struct {
 
 	PromptTokens, CompletionTokens, CachedTokens int64
 	CostUSD                                      float64
-	UnknownCost                                  int64 // answered rows whose model has no price: CostUSD leaves them out
+	UnknownCost                                  int64 // answered rows without a cost (no price, or no usage reported): CostUSD leaves them out
+
+	// CapUSD is the --max-cost cap over all the job's runs, 0 without one;
+	// CapLeftUSD is what it leaves for later requests (neither spent nor
+	// reserved by requests in flight).
+	CapUSD, CapLeftUSD float64
 
 	BytesRead, BytesTotal int64 // input progress; BytesTotal -1 when unknown
 	RowsTotal             int64 // input rows when known up front (Parquet), else 0
@@ -65,9 +70,10 @@ type ErrorKind struct {
 // Summary is the outcome of a run.
 type Summary struct {
 	Stop    StopReason
-	Err     error // the cause when Stop is Failed or Stalled; nil otherwise
-	Rows    int64 // input rows seen this run
-	Outputs []string
+	Err     error        // the cause when Stop is Failed or Stalled; nil otherwise
+	Rows    int64        // input rows seen this run
+	Outputs []string     // the outputs written
+	Kept    []KeptOutput // outputs a --limit trial left alone: they hold more rows
 
 	Progress          // the final figures of this run
 	Started, Finished time.Time

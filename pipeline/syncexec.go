@@ -69,6 +69,10 @@ func (r *runner) work(p request.Request) {
 			return
 		}
 		res, ok := r.reserve(p, m)
+		if ok && r.dispatchCtx.Err() != nil {
+			res.Release() // the run stopped while this one reserved
+			ok = false
+		}
 		if !ok {
 			m.pacer.Cancel(permit)
 			return
@@ -82,9 +86,7 @@ func (r *runner) work(p request.Request) {
 			m.pacer.Done(permit, latency, resp.Header, true)
 			r.succeeded()
 			row := r.okRow(p, m, resp, attempts, latency)
-			if res != nil {
-				res.Settle(*row.CostUSD)
-			}
+			r.settle(p, res, row.CostUSD)
 			r.finish(row)
 			return
 		}
@@ -168,7 +170,9 @@ func (r *runner) okRow(p request.Request, m *model, resp *client.Response, attem
 	if r.bodies {
 		row.ResponseBody = resp.Body
 	}
-	if m.priced {
+	// Without usage the cost is unknown, not zero: no CostUSD, and the
+	// cap keeps the request's worst case (see settle).
+	if m.priced && !resp.NoUsage {
 		cost := roundUSD(m.price.Cost(u))
 		row.CostUSD = &cost
 	}

@@ -80,6 +80,9 @@ type Response struct {
 	Header     http.Header
 	Body       []byte
 	Completion openai.ChatCompletionResponse
+	// NoUsage is set when the answer carried no usage: its token counts
+	// are unknown, not zero, and so is its cost.
+	NoUsage bool
 }
 
 // HTTPError is a non-2xx answer. API is decoded from an OpenAI error body
@@ -217,6 +220,9 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 	}
 	if len(out.Completion.Choices) == 0 {
 		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: errors.New("no choices in the answer")}
+	}
+	if out.NoUsage, err = checkShape(data); err != nil {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
 	}
 	return out, nil
 }

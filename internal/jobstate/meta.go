@@ -46,6 +46,10 @@ type Outcome struct {
 	ReadAll bool
 	Keep    []string
 	Limits  map[string]Limits // per model, those in force at the end; may be nil
+	// Trial marks a --limit run that stopped before the input's end: only
+	// Stop and Limits are recorded, and whether the job is complete is
+	// left to its rows (see Status).
+	Trial bool
 }
 
 // RecordOutcome notes in db how a run ended. It is advisory (the rows
@@ -64,6 +68,15 @@ func RecordOutcome(ctx context.Context, db *checkpoint.DB, o Outcome) error {
 	meta := map[string]string{
 		MetaOutputs: string(outs), MetaInput: o.Input, MetaRows: strconv.FormatInt(o.Rows, 10),
 		MetaComplete: strconv.FormatBool(o.Complete), MetaStop: o.Stop,
+	}
+	if o.Trial {
+		// Not the job's outcome: a trial of its first rows says nothing of
+		// whether the whole job is complete, nor which outputs hold it.
+		// Whether the job is complete is then judged from its rows alone.
+		meta = map[string]string{MetaStop: o.Stop, MetaComplete: "false"}
+		if o.Complete {
+			meta[MetaComplete] = ""
+		}
 	}
 	if o.ReadAll {
 		meta[MetaTotal] = strconv.FormatInt(o.Rows, 10)

@@ -38,11 +38,16 @@ type chatBody struct {
 	TopP                *float64      `json:"top_p,omitempty"`
 	Seed                *int64        `json:"seed,omitempty"`
 	Stop                []string      `json:"stop,omitempty"`
+	// ResponseFormat is set only by a job with --json-schema or
+	// --json-object: other jobs' bodies, and so their hashes, are as they
+	// were before it existed.
+	ResponseFormat json.RawMessage `json:"response_format,omitempty"`
 }
 
-// buildBody renders the JSON body of one chat request.
-func buildBody(model, system, user string, p Params) ([]byte, error) {
-	b := chatBody{Model: model, Temperature: p.Temperature, TopP: p.TopP, Seed: p.Seed, Stop: p.Stop}
+// buildBody renders the JSON body of one chat request; format is the
+// response_format object, or nil for none.
+func buildBody(model, system, user string, p Params, format json.RawMessage) ([]byte, error) {
+	b := chatBody{Model: model, Temperature: p.Temperature, TopP: p.TopP, Seed: p.Seed, Stop: p.Stop, ResponseFormat: format}
 	if system != "" {
 		b.Messages = append(b.Messages, chatMessage{Role: "system", Content: system})
 	}

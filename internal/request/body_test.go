@@ -29,7 +29,7 @@ func TestBuildBody(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := buildBody(tc.model, tc.system, "hi", tc.p)
+			b, err := buildBody(tc.model, tc.system, "hi", tc.p, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -44,9 +44,9 @@ func TestBuildBody(t *testing.T) {
 }
 
 func TestHashBodyIsStable(t *testing.T) {
-	a, _ := buildBody("gpt-4o-mini", "", "same", Params{})
-	b, _ := buildBody("gpt-4o-mini", "", "same", Params{})
-	c, _ := buildBody("gpt-4o-mini", "", "other", Params{})
+	a, _ := buildBody("gpt-4o-mini", "", "same", Params{}, nil)
+	b, _ := buildBody("gpt-4o-mini", "", "same", Params{}, nil)
+	c, _ := buildBody("gpt-4o-mini", "", "other", Params{}, nil)
 	if hashBody(a) != hashBody(b) || hashBody(a) == hashBody(c) {
 		t.Fatal("hash must follow the body's bytes")
 	}

@@ -6,6 +6,7 @@
 package request
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -35,6 +36,15 @@ type Config struct {
 	Endpoint   string
 	Dimensions int
 	Truncate   bool
+
+	// JSONSchema, when set, is the JSON Schema every answer must follow:
+	// it is checked against OpenAI's strict-mode rules by New and sent as
+	// response_format {type: "json_schema", json_schema: {name:
+	// SchemaName, strict: true, schema}} (see format.go). JSONObject sends
+	// {type: "json_object"} instead, for servers without schema support.
+	JSONSchema []byte
+	SchemaName string // "" = "answer"
+	JSONObject bool
 }
 
 // Renderer renders records into requests. It is safe for concurrent use.
@@ -45,6 +55,10 @@ type Renderer struct {
 	counter *budget.Counter
 	// truncator cuts embeddings texts (Config.Truncate); nil otherwise.
 	truncator *embed.Truncator
+	// format is the response_format sent with every chat request (nil:
+	// none) and formatTokens its approximate prompt tokens (format.go).
+	format       json.RawMessage
+	formatTokens int64
 }
 
 // New returns a renderer for cfg, or an error naming what is wrong with
@@ -62,10 +76,13 @@ func New(cfg Config) (*Renderer, error) {
 			r.truncator = embed.NewTruncator(cfg.Model)
 		}
 	}
+	var err error
+	if r.format, r.formatTokens, err = r.responseFormat(); err != nil {
+		return nil, err
+	}
 	if cfg.Batch {
 		return r, nil
 	}
-	var err error
 	if r.prompt, err = NewPrompt(cfg.Template, cfg.PromptColumn); err != nil {
 		return nil, err
 	}
@@ -170,7 +187,7 @@ func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 		p.msgs = append(p.msgs, budget.Message{Role: "system", Content: system})
 	}
 	p.msgs = append(p.msgs, budget.Message{Role: "user", Content: text})
-	body, err := buildBody(r.cfg.Model, system, text, r.cfg.Params)
+	body, err := buildBody(r.cfg.Model, system, text, r.cfg.Params, r.format)
 	if err != nil {
 		p.fail("render", fmt.Sprintf("%s: %v", rec.Pos, err))
 		return p
@@ -182,12 +199,15 @@ func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 // Count measures the request's prompt exactly (tiktoken, offline, the
 // model's vocabulary, with the chat format's overhead) and its TPM charge.
 // Only rows that will be sent need it: a resumed run skips tokenising
-// what is done. It frees the messages kept for counting.
+// what is done. It frees the messages kept for counting. With a
+// response_format the schema's tokens are added: OpenAI bills the schema
+// as input but does not publish how it is tokenised, so that part is an
+// approximation (the schema's JSON text counted as plain text).
 func (r *Renderer) Count(p *Request) {
 	if p.Text != "" {
 		return // an embeddings row, counted at Render
 	}
-	p.Tokens = int64(r.counter.Chat(p.Model, p.msgs))
+	p.Tokens = int64(r.counter.Chat(p.Model, p.msgs)) + r.formatTokens
 	p.Charge = budget.TPMCharge(p.Tokens, p.MaxOut)
 	p.msgs = nil
 }

@@ -1,0 +1,83 @@
+package request
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/batchprompt/batchprompt/internal/jsonschema"
+)
+
+// DefaultSchemaName is the json_schema name sent when the job gives none.
+const DefaultSchemaName = "answer"
+
+// validSchemaName reports whether the API accepts name as
+// response_format.json_schema.name: 1 to 64 of [a-zA-Z0-9_-].
+func validSchemaName(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, c := range []byte(name) {
+		if !(c == '_' || c == '-' || (c >= '0' && c <= '9') || (c|0x20 >= 'a' && c|0x20 <= 'z')) {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonSchemaFormat is response_format for a JSON Schema, in the API's
+// field order.
+type jsonSchemaFormat struct {
+	Type       string `json:"type"`
+	JSONSchema struct {
+		Name   string          `json:"name"`
+		Strict bool            `json:"strict"`
+		Schema json.RawMessage `json:"schema"`
+	} `json:"json_schema"`
+}
+
+// responseFormat builds the response_format object of the renderer's
+// config and the approximate tokens it adds to each prompt. It refuses,
+// before anything is sent, a schema that breaks the strict-mode rules
+// (the error names each JSON path), a schema with --json-object, and a
+// schema for requests that cannot carry one.
+func (r *Renderer) responseFormat() (json.RawMessage, int64, error) {
+	cfg := r.cfg
+	if cfg.JSONSchema == nil && !cfg.JSONObject {
+		return nil, 0, nil
+	}
+	switch {
+	case cfg.JSONSchema != nil && cfg.JSONObject:
+		return nil, 0, errors.New("--json-schema and --json-object exclude each other: give one")
+	case cfg.Batch:
+		return nil, 0, errors.New("--json-schema and --json-object apply to prompts built from a template: Batch API input lines carry their own response_format")
+	case r.embeddings():
+		return nil, 0, errors.New("--json-schema and --json-object apply to chat models, not to embeddings")
+	}
+	var format any = map[string]string{"type": "json_object"}
+	if cfg.JSONSchema != nil {
+		if err := jsonschema.Check(cfg.JSONSchema); err != nil {
+			return nil, 0, fmt.Errorf("--json-schema: the schema breaks OpenAI's strict-mode rules:\n%w", err)
+		}
+		name := cfg.SchemaName
+		if name == "" {
+			name = DefaultSchemaName
+		}
+		if !validSchemaName(name) {
+			return nil, 0, fmt.Errorf("--json-schema: the schema name %q must be 1 to 64 letters, digits, '_' or '-'", name)
+		}
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, cfg.JSONSchema); err != nil {
+			return nil, 0, fmt.Errorf("--json-schema: %w", err)
+		}
+		f := jsonSchemaFormat{Type: "json_schema"}
+		f.JSONSchema.Name, f.JSONSchema.Strict, f.JSONSchema.Schema = name, true, compact.Bytes()
+		format = f
+	}
+	b, err := json.Marshal(format)
+	if err != nil {
+		return nil, 0, fmt.Errorf("encode response_format: %w", err)
+	}
+	return b, int64(r.counter.Count(cfg.Model, string(b))), nil
+}
