@@ -68,6 +68,8 @@ type simFlags struct {
 	insufficientQuota                    bool
 	tpmCharge                            string
 	foreignRPM, foreignTPM               int64
+	// Broken structured answers (simulator.SchemaFaults).
+	schemaInvalid, schemaViolation, schemaRefusal, schemaCutOff float64
 
 	// The Batch API's scripted lifecycle (simulator.BatchConfig).
 	batchTime                          time.Duration
@@ -99,6 +101,10 @@ func (s *simFlags) register(fs *pflag.FlagSet, prefix string) {
 	fs.StringVar(&s.tpmCharge, "sim-tpm-charge", simulator.TPMChargeChars, prefix+"how a request is charged against --sim-tpm: chars (OpenAI's estimate: bytes/4 + 4 per message + the output cap) or tiktoken (the exact count + the output cap)")
 	fs.Int64Var(&s.foreignRPM, "sim-foreign-rpm", 0, prefix+"requests per minute another user of the same key consumes from --sim-rpm")
 	fs.Int64Var(&s.foreignTPM, "sim-foreign-tpm", 0, prefix+"tokens per minute another user of the same key consumes from --sim-tpm")
+	fs.Float64Var(&s.schemaInvalid, "sim-fault-schema-invalid", 0, prefix+"share of JSON answers that are not valid JSON")
+	fs.Float64Var(&s.schemaViolation, "sim-fault-schema-violation", 0, prefix+"share of JSON answers that break the schema")
+	fs.Float64Var(&s.schemaRefusal, "sim-fault-schema-refusal", 0, prefix+"share of JSON answers the model refuses (message.refusal)")
+	fs.Float64Var(&s.schemaCutOff, "sim-fault-schema-cutoff", 0, prefix+"share of JSON answers cut off as if at max_tokens (finish_reason length)")
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {

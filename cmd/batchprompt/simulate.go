@@ -18,8 +18,10 @@ func simConfig(s simFlags) (simulator.Config, io.Closer, error) {
 		InsufficientQuota: s.insufficientQuota,
 		Faults:            simulator.Faults{Err500: s.f500, Err502HTML: s.f502, Err503: s.f503, Reset: s.reset, Hang: s.hang, Truncated: s.trunc},
 		TPMCharge:         s.tpmCharge, ForeignRPM: s.foreignRPM, ForeignTPM: s.foreignTPM,
+		Schema: simulator.SchemaFaults{InvalidJSON: s.schemaInvalid, Violation: s.schemaViolation, Refusal: s.schemaRefusal, CutOff: s.schemaCutOff},
 	}
-	for name, p := range map[string]float64{"500": s.f500, "502": s.f502, "503": s.f503, "reset": s.reset, "hang": s.hang, "truncated": s.trunc} {
+	for name, p := range map[string]float64{"500": s.f500, "502": s.f502, "503": s.f503, "reset": s.reset, "hang": s.hang, "truncated": s.trunc,
+		"schema-invalid": s.schemaInvalid, "schema-violation": s.schemaViolation, "schema-refusal": s.schemaRefusal, "schema-cutoff": s.schemaCutOff} {
 		if p < 0 || p > 1 {
 			return cfg, nil, &usageError{fmt.Errorf("--sim-fault-%s %g: want a share from 0 to 1", name, p)}
 		}
