@@ -15,8 +15,9 @@ const insertSQL = `
 INSERT INTO rows (
 	key, run, seq, updated, request_hash, status, id, kept, output, finish_reason, model,
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
-	latency_ms, attempts, error, error_kind, http_status, response_body, position_file, position, request_id
-) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	latency_ms, attempts, error, error_kind, http_status, response_body, position_file, position, request_id,
+	served_from
+) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
 // upsertSQL replaces every column but the key: a committed row is the row's
 // latest result, whatever came before.
@@ -31,7 +32,8 @@ ON CONFLICT(key) DO UPDATE SET
 	latency_ms = excluded.latency_ms, attempts = excluded.attempts, error = excluded.error,
 	error_kind = excluded.error_kind, http_status = excluded.http_status,
 	response_body = excluded.response_body, position_file = excluded.position_file,
-	position = excluded.position, request_id = excluded.request_id`
+	position = excluded.position, request_id = excluded.request_id,
+	served_from = excluded.served_from`
 
 // rowArgs lists insertSQL's arguments for r, encoded as the schema says,
 // with its kept columns already encoded (see encodeKept). names gives the
@@ -54,7 +56,7 @@ func rowArgs(ctx context.Context, names *namer, r *Row, run, updated int64, kept
 		r.Output, finish, model,
 		r.PromptTokens, r.CompletionTokens, r.CachedTokens, r.ReasoningTokens, nullFloat(r.CostUSD),
 		r.LatencyMS, int64(r.Attempts), r.Error, r.ErrorKind, int64(r.HTTPStatus),
-		nullBytes(r.ResponseBody), posFile, pos, r.RequestID,
+		nullBytes(r.ResponseBody), posFile, pos, r.RequestID, int64(r.ServedFrom),
 	}, nil
 }
 

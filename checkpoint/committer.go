@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -52,6 +53,8 @@ type Committer struct {
 	err    error // first commit error, sticky
 	done   chan struct{}
 	closeM sync.Once
+
+	flushes atomic.Uint64 // commits completed; see Flushes
 
 	// afterCommit, when set (tests only), is called by the loop after each
 	// successful commit with the number of rows it wrote.
@@ -120,6 +123,13 @@ func (c *Committer) Close(ctx context.Context) error {
 		return ctx.Err()
 	}
 }
+
+// Flushes returns how many commits have completed so far. It lets a caller
+// tell when a row it queued is visible to the DB's readers without waiting
+// for it: a row whose Add returned while Flushes was k is committed once
+// Flushes reaches k+2 (the commit running when it was queued may have
+// missed it; the next one cannot). It costs one atomic load.
+func (c *Committer) Flushes() uint64 { return c.flushes.Load() }
 
 func (c *Committer) firstErr() error {
 	c.errMu.Lock()

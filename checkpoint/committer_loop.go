@@ -44,8 +44,11 @@ func (c *Committer) loop() {
 		// Never cancelled: see the Committer doc.
 		if err := c.db.Commit(context.Background(), pending); err != nil {
 			c.setErr(err)
-		} else if c.afterCommit != nil {
-			c.afterCommit(len(pending))
+		} else {
+			c.flushes.Add(1)
+			if c.afterCommit != nil {
+				c.afterCommit(len(pending))
+			}
 		}
 		clear(pending) // drop references to outputs and bodies
 		pending = pending[:0]

@@ -20,7 +20,7 @@ func TestOpenSettings(t *testing.T) {
 	}{
 		{"journal_mode", "wal"},
 		{"synchronous", "1"}, // NORMAL
-		{"user_version", "3"},
+		{"user_version", "4"},
 		{"busy_timeout", "10000"},
 	}
 	for _, c := range checks {

@@ -20,7 +20,10 @@ const migrateBatch = 5000
 // was. Cost: one pass over the rows; the file keeps the old table's pages
 // as free space until the caller vacuums.
 func migrateV1(ctx context.Context, tx *sql.Tx) error {
-	create := namesV2 + strings.Replace(rowsV2, "CREATE TABLE rows (", "CREATE TABLE rows_v2 (", 1)
+	create := namesV2 + strings.Replace(rowsV2, "CREATE TABLE rows (", "CREATE TABLE rows_v2 (", 1) +
+		// insertSQL writes every column of today's rows, so the copy needs
+		// the columns later steps add; those steps then find them there.
+		"ALTER TABLE rows_v2 ADD COLUMN served_from INTEGER NOT NULL DEFAULT 0;"
 	if _, err := tx.ExecContext(ctx, create); err != nil {
 		return fmt.Errorf("create tables: %w", err)
 	}

@@ -45,7 +45,7 @@ func (db *DB) Done(ctx context.Context, fn func(key, requestHash string, st Stat
 const rowColumns = `key, seq, request_hash, status, id, kept, output, finish_reason, model,
 	prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, cost_usd,
 	latency_ms, attempts, error, error_kind, http_status, response_body,
-	position, position_file, request_id`
+	position, position_file, request_id, served_from`
 
 // Rows calls fn with every row placed in the input (Seq >= 0), ordered by
 // Seq (then by which key was stored first, should two rows share a Seq:
@@ -81,6 +81,7 @@ func (db *DB) scanRow(ctx context.Context, rows *sql.Rows) (Row, error) {
 	var (
 		r                  Row
 		st, attempts, http int64
+		from               int64
 		finish, model      int64
 		hash, id, pos      any
 		kept               sql.NullString
@@ -90,11 +91,11 @@ func (db *DB) scanRow(ctx context.Context, rows *sql.Rows) (Row, error) {
 	)
 	err := rows.Scan(&r.Key, &r.Seq, &hash, &st, &id, &kept, &r.Output, &finish, &model,
 		&r.PromptTokens, &r.CompletionTokens, &r.CachedTokens, &r.ReasoningTokens, &cost,
-		&r.LatencyMS, &attempts, &r.Error, &r.ErrorKind, &http, &body, &pos, &file, &r.RequestID)
+		&r.LatencyMS, &attempts, &r.Error, &r.ErrorKind, &http, &body, &pos, &file, &r.RequestID, &from)
 	if err != nil {
 		return Row{}, err
 	}
-	r.Status, r.Attempts, r.HTTPStatus = Status(st), int(attempts), int(http)
+	r.Status, r.Attempts, r.HTTPStatus, r.ServedFrom = Status(st), int(attempts), int(http), Source(from)
 	if r.FinishReason, err = db.name(ctx, finish); err != nil {
 		return Row{}, fmt.Errorf("row %q: finish reason: %w", r.Key, err)
 	}

@@ -79,6 +79,36 @@ type Row struct {
 	Position string
 	// RequestID is the server's x-request-id for the answer, "" when none.
 	RequestID string
+	// ServedFrom says where the answer came from: the API (the zero
+	// value), another row of the job with the same request, or the
+	// response cache.
+	ServedFrom Source
+}
+
+// Source is where a row's answer came from.
+type Source int
+
+const (
+	// FromAPI: the row's own request was sent (or never could be).
+	FromAPI Source = 0
+	// FromDuplicate: the answer is a copy of another row's with a
+	// byte-identical request in the same job; it cost nothing.
+	FromDuplicate Source = 1
+	// FromCache: the answer came from the response cache; it cost nothing.
+	FromCache Source = 2
+)
+
+// String returns "api", "duplicate", "cache", or "source(N)".
+func (s Source) String() string {
+	switch s {
+	case FromAPI:
+		return "api"
+	case FromDuplicate:
+		return "duplicate"
+	case FromCache:
+		return "cache"
+	}
+	return "source(" + strconv.Itoa(int(s)) + ")"
 }
 
 // SeqUpdate assigns an already committed row (by Key) to the current run at

@@ -9,7 +9,7 @@ import (
 // schemaVersion is stored in PRAGMA user_version. Bump it, and add a step to
 // migrate, whenever the schema changes; commit a fixture written by the
 // release before (see fixture_test.go) so the step is tested.
-const schemaVersion = 3
+const schemaVersion = 4
 
 // schemaV2 creates the tables of version 2.
 //
@@ -122,8 +122,18 @@ func migrate(ctx context.Context, w *sql.DB, path string) error {
 		if _, err := tx.ExecContext(ctx, batchesV3); err != nil {
 			return fmt.Errorf("checkpoint %s: migrate schema 2 to 3: %w", path, err)
 		}
+	case v == 3:
+		// Only the step below.
 	default:
 		return fmt.Errorf("checkpoint %s: unknown schema version %d", path, v)
+	}
+	// Schema 4 adds where each answer came from, and the index that finds
+	// an answer by its request's hash (see answers.go). On a new file too,
+	// so that every file has one schema whatever its history.
+	if v < 4 {
+		if err := migrateAnswers(ctx, tx); err != nil {
+			return fmt.Errorf("checkpoint %s: migrate schema %d to 4: %w", path, v, err)
+		}
 	}
 	// PRAGMA does not take bound parameters; the value is our own constant.
 	if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", schemaVersion)); err != nil {

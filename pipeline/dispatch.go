@@ -209,6 +209,9 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			r.counted(errorRow(row))
 		}
 	}
+	if send, err = r.deduplicate(ctx, send); err != nil {
+		return err
+	}
 	for _, row := range send {
 		if r.dispatchCtx.Err() != nil {
 			return nil // claimed rows stay pending for the next run

@@ -83,6 +83,15 @@ type Options struct {
 	// sent, and the run stops with BudgetReached.
 	MaxCostUSD float64
 
+	// NoDedupe sends every row, even one whose request is byte-identical
+	// to another's (sampling at temperature > 0). By default such rows are
+	// sent once and the others get a copy of the answer, at no cost.
+	NoDedupe bool
+	// Cache is the path of a response cache shared across jobs ("": none).
+	// A request answered there is not sent: its answer and usage are
+	// reused at no cost; every success this run pays for is stored.
+	Cache string
+
 	// Batch API runs (Job.BatchAPI). BatchPollInterval is the time
 	// between polls (default 30 s); BatchRounds the batches a row may go
 	// through before it becomes an error row (default 3); BatchFinishSync,

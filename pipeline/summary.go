@@ -81,6 +81,7 @@ type Summary struct {
 	Limits            Limits      // the limits in force at the end
 	Requests          int64       // HTTP requests sent
 	SpentUSD          float64     // the job's spend over all its runs, from the state database
+	Saved             Savings     // what deduplication and the response cache saved this run
 	State             string
 	Batch             BatchSummary // a Batch API run's figures (Job.BatchAPI)
 }
@@ -130,6 +131,6 @@ func (r *runner) summary(rows int64) Summary {
 	return Summary{SpentUSD: spent,
 		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
 		ErrorKinds: r.kinds.list(), Limits: r.main.pacer.Limits(), Requests: r.requests.Load(),
-		State: r.job.State, Batch: r.batchSum,
+		State: r.job.State, Saved: r.savings(), Batch: r.batchSum,
 	}
 }

@@ -210,6 +210,7 @@ func (r *runner) finish(row checkpoint.Row) {
 		return
 	}
 	r.counted(row)
+	r.resolveCopies(row) // rows waiting on this one's answer (dedupe.go)
 }
 
 // counted adds a committed row to the progress figures.

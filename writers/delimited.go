@@ -49,6 +49,14 @@ func (d *delimitedWriter) Write(r Row) error {
 	}
 	rec = append(rec,
 		nullable(r.Output, r.outputNull()),
+	)
+	if len(d.schema.Structured) > 0 {
+		vals := d.schema.structuredValues(&r)
+		for i := range d.schema.Structured {
+			rec = append(rec, structuredCell(&d.schema.Structured[i], valueAt(vals, i)))
+		}
+	}
+	rec = append(rec,
 		nullable(r.FinishReason, r.outputNull()),
 		nullable(r.Model, r.modelNull()),
 		strconv.FormatInt(r.PromptTokens, 10),

@@ -40,6 +40,9 @@ func New(format string, w io.Writer, s Schema) (Writer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if s.Embedding && (format == "csv" || format == "tsv") {
+		return nil, errEmbeddingCSV
+	}
 	switch format {
 	case "jsonl":
 		return newJSONL(w, s, cols), nil

@@ -20,6 +20,7 @@ type jsonlWriter struct {
 	buf    []byte
 	err    error // first write error; sticky
 	closed bool
+	vec    []float32 // an embeddings row's vector, reused
 }
 
 func newJSONL(w io.Writer, s Schema, cols []string) *jsonlWriter {
@@ -78,7 +79,26 @@ func (j *jsonlWriter) Write(r Row) error {
 	for _, v := range r.Kept {
 		str(v.Text, v.Null)
 	}
+	if j.schema.Embedding {
+		var err error
+		if b, err = j.appendEmbedding(b, &r, k); err != nil {
+			return err
+		}
+		b = append(b, '}', '\n')
+		j.buf = b
+		if len(j.buf) >= jsonlFlushAt {
+			return j.flush()
+		}
+		return nil
+	}
 	str(r.Output, r.outputNull())
+	if len(j.schema.Structured) > 0 {
+		vals := j.schema.structuredValues(&r)
+		for i := range j.schema.Structured {
+			key()
+			b = appendJSONValue(b, &j.schema.Structured[i], valueAt(vals, i))
+		}
+	}
 	str(r.FinishReason, r.outputNull())
 	str(r.Model, r.modelNull())
 	num(r.PromptTokens)

@@ -135,6 +135,7 @@ func toOutputRow(row checkpoint.Row) writers.Row {
 		CachedTokens: row.CachedTokens, ReasoningTokens: row.ReasoningTokens,
 		CostUSD: row.CostUSD, LatencyMS: row.LatencyMS, Attempts: row.Attempts, Error: row.Error,
 		ErrorKind: row.ErrorKind, HTTPStatus: row.HTTPStatus, RequestID: row.RequestID, ResponseBody: row.ResponseBody,
+		ServedFrom: row.ServedFrom.String(),
 	}
 	out.Kept = make([]writers.Value, len(row.Kept))
 	for i, v := range row.Kept {

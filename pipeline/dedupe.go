@@ -1,0 +1,288 @@
+package pipeline
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/dedupe"
+	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/internal/respcache"
+)
+
+// Savings is what deduplication and the response cache saved in a run.
+type Savings struct {
+	Duplicates int64 // rows answered with a copy of another row's answer in the job
+	CacheHits  int64 // rows answered from the response cache
+	// SavedUSD is what those rows' usage would have cost at the job's
+	// prices (rows of an unpriced model count nothing).
+	SavedUSD float64
+}
+
+// dedupeState is the run's deduplication and response cache; every field
+// is nil when switched off (--no-dedupe, no --cache).
+type dedupeState struct {
+	table  *dedupe.Table[request.Request, checkpoint.Row]
+	cache  *respcache.Cache
+	writer *respcache.Writer
+
+	mu    sync.Mutex
+	where map[string][2]string     // model → the URL's host and endpoint
+	keys  map[string]respcache.Key // the cache key of each request in flight, by hash
+
+	duplicates, cacheHits, savedNano atomic.Int64
+}
+
+// openDedupe sets up deduplication and opens the response cache.
+func (r *runner) openDedupe(ctx context.Context) error {
+	if !r.opt.NoDedupe {
+		r.dd.table = dedupe.New[request.Request, checkpoint.Row]()
+	}
+	if r.opt.Cache == "" {
+		return nil
+	}
+	c, err := respcache.Open(ctx, r.opt.Cache)
+	if err != nil {
+		return err
+	}
+	r.dd.cache, r.dd.where, r.dd.keys = c, map[string][2]string{}, map[string]respcache.Key{}
+	r.dd.writer = c.NewWriter(respcache.WriterOptions{After: func(d time.Duration) <-chan time.Time { return r.clk.NewTimer(d).C() }})
+	return nil
+}
+
+// closeDedupe stores the answers waiting for the cache and closes it. A
+// failure to store loses only a later saving, so it is a warning.
+func (r *runner) closeDedupe() {
+	if r.dd.writer != nil {
+		if err := r.dd.writer.Close(); err != nil {
+			r.opt.Logger.Warn("some answers were not stored in the response cache", "err", err)
+		}
+		r.dd.writer = nil
+	}
+	if r.dd.cache != nil {
+		_ = r.dd.cache.Close()
+		r.dd.cache = nil
+	}
+}
+
+// deduplicate answers, among the claimed rows of one batch, those whose
+// request another row of the job has in flight or answered (a copy, now
+// or when the leader's answer comes), that the state database already
+// answered (after a crash between a paid answer and its copies), or that
+// the response cache holds. It returns the rows to send. Every row it
+// holds back is pending in the state database until its copy is
+// committed, so an interrupted run loses nothing.
+func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]request.Request, error) {
+	d := &r.dd
+	if d.table == nil && d.cache == nil {
+		return send, nil
+	}
+	lead := send[:0:0]
+	if d.table == nil {
+		lead = send
+	} else {
+		d.table.Prune(r.commit.Flushes())
+		for _, row := range send {
+			switch v, ans := d.table.Claim(row.Hash, follower(row)); v {
+			case dedupe.Lead:
+				lead = append(lead, row)
+			case dedupe.Copy:
+				r.finish(r.copyRow(row, ans, checkpoint.FromDuplicate))
+			}
+		}
+		hashes := make([]string, len(lead))
+		for i, row := range lead {
+			hashes[i] = row.Hash
+		}
+		found, err := r.db.Answers(ctx, hashes)
+		if err != nil {
+			return nil, r.stateFailed(err)
+		}
+		lead = r.answerLeaders(lead, func(row request.Request) (checkpoint.Row, bool) {
+			ans, ok := found[row.Hash]
+			return ans, ok
+		}, checkpoint.FromDuplicate)
+	}
+	if d.cache == nil || len(lead) == 0 {
+		return lead, nil
+	}
+	keys := make([]respcache.Key, len(lead))
+	for i, row := range lead {
+		keys[i] = r.cacheKey(row)
+	}
+	hits, err := d.cache.Get(ctx, keys)
+	if err != nil {
+		// The cache only saves money: without it the rows are sent.
+		r.opt.Logger.Warn("response cache unreadable; sending instead", "err", err)
+		hits = nil
+	}
+	lead = r.answerLeaders(lead, func(row request.Request) (checkpoint.Row, bool) {
+		a, ok := hits[r.cacheKey(row)]
+		if !ok || (r.bodies && a.Body == nil) {
+			return checkpoint.Row{}, false // an answer without the body this job's outputs need
+		}
+		return checkpoint.Row{Status: checkpoint.StatusOK, Output: a.Output, FinishReason: a.FinishReason, Model: a.Model,
+			PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens, CachedTokens: a.CachedTokens,
+			ReasoningTokens: a.ReasoningTokens, HTTPStatus: 200, RequestID: a.RequestID, ResponseBody: a.Body}, true
+	}, checkpoint.FromCache)
+	for _, row := range lead {
+		k := r.cacheKey(row)
+		d.mu.Lock()
+		d.keys[row.Hash] = k
+		d.mu.Unlock()
+	}
+	return lead, nil
+}
+
+// answerLeaders commits, for each leader that answer finds an answer for,
+// a copy served from from, and copies for the rows that followed it; it
+// returns the leaders still without an answer.
+func (r *runner) answerLeaders(lead []request.Request, answer func(request.Request) (checkpoint.Row, bool), from checkpoint.Source) []request.Request {
+	rest := lead[:0:0]
+	for _, row := range lead {
+		ans, ok := answer(row)
+		if !ok {
+			rest = append(rest, row)
+			continue
+		}
+		cp := r.copyRow(row, ans, from)
+		r.finish(cp)
+		if r.dd.table != nil {
+			for _, f := range r.dd.table.Resolve(row.Hash, cp, r.commit.Flushes()) {
+				r.finish(r.copyRow(f, cp, checkpoint.FromDuplicate))
+			}
+		}
+	}
+	return rest
+}
+
+// resolveCopies is called once a row sent to the API is committed: it
+// stores a success in the response cache and answers the rows that were
+// waiting on it, with copies of the success or of the failure (an
+// identical request fails identically; a row that ran out of retries
+// leaves its copies pending, for the next run to resend once).
+func (r *runner) resolveCopies(row checkpoint.Row) {
+	d := &r.dd
+	if row.ServedFrom != checkpoint.FromAPI || row.RequestHash == "" {
+		return
+	}
+	if d.writer != nil {
+		d.mu.Lock()
+		key, ok := d.keys[row.RequestHash]
+		delete(d.keys, row.RequestHash)
+		d.mu.Unlock()
+		if ok && row.Status == checkpoint.StatusOK {
+			d.writer.Add(context.WithoutCancel(r.dispatchCtx), respcache.Entry{Key: key, Answer: respcache.Answer{
+				Model: row.Model, Output: row.Output, FinishReason: row.FinishReason, PromptTokens: row.PromptTokens,
+				CompletionTokens: row.CompletionTokens, CachedTokens: row.CachedTokens, ReasoningTokens: row.ReasoningTokens,
+				RequestID: row.RequestID, Body: row.ResponseBody, Stored: r.clk.Now()}})
+		}
+	}
+	if d.table == nil {
+		return
+	}
+	var followers []request.Request
+	if row.Status == checkpoint.StatusOK {
+		followers = d.table.Resolve(row.RequestHash, row, r.commit.Flushes())
+	} else {
+		followers = d.table.Drop(row.RequestHash)
+	}
+	for _, f := range followers {
+		r.finish(r.copyRow(f, row, checkpoint.FromDuplicate))
+	}
+}
+
+// copyRow is row p answered with src's answer, at no cost, as served from.
+func (r *runner) copyRow(p request.Request, src checkpoint.Row, from checkpoint.Source) checkpoint.Row {
+	zero := 0.0
+	out := checkpoint.Row{
+		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: src.Status, ID: p.ID, Kept: p.Kept,
+		Output: src.Output, FinishReason: src.FinishReason, Model: src.Model,
+		PromptTokens: src.PromptTokens, CompletionTokens: src.CompletionTokens,
+		CachedTokens: src.CachedTokens, ReasoningTokens: src.ReasoningTokens, CostUSD: &zero,
+		Error: src.Error, ErrorKind: src.ErrorKind, HTTPStatus: src.HTTPStatus, Position: p.Pos.String(),
+		RequestID: src.RequestID, ServedFrom: from,
+	}
+	if r.bodies {
+		out.ResponseBody = src.ResponseBody
+	}
+	if src.Status != checkpoint.StatusOK {
+		return out
+	}
+	if from == checkpoint.FromCache {
+		r.dd.cacheHits.Add(1)
+	} else {
+		r.dd.duplicates.Add(1)
+	}
+	if m := r.modelFor(p.Model); m.priced {
+		u := budget.Usage{PromptTokens: out.PromptTokens, CompletionTokens: out.CompletionTokens,
+			CachedTokens: out.CachedTokens, ReasoningTokens: out.ReasoningTokens}
+		r.dd.savedNano.Add(int64(math.Ceil(m.price.Cost(u) * 1e9)))
+	}
+	return out
+}
+
+// follower is what a row waiting on another's answer keeps: not its body.
+func follower(p request.Request) request.Request {
+	return request.Request{Seq: p.Seq, Pos: p.Pos, Key: p.Key, ID: p.ID, Kept: p.Kept, Model: p.Model, Hash: p.Hash}
+}
+
+// cacheKey is the response cache's key for row: its hash, and where it
+// would be sent (the URL's host and path, which names the endpoint and,
+// for Azure, the deployment).
+func (r *runner) cacheKey(row request.Request) respcache.Key {
+	r.dd.mu.Lock()
+	w, ok := r.dd.where[row.Model]
+	if !ok {
+		u, err := url.Parse(r.client.URL(row.Model))
+		if err != nil { // a base URL that does not parse cannot be sent to either
+			w = [2]string{r.client.URL(row.Model), ""}
+		} else {
+			w = [2]string{u.Host, u.Path + "?" + u.RawQuery}
+		}
+		r.dd.where[row.Model] = w
+	}
+	r.dd.mu.Unlock()
+	return respcache.KeyOf(w[0], w[1], row.Hash)
+}
+
+func (r *runner) savings() Savings {
+	return Savings{Duplicates: r.dd.duplicates.Load(), CacheHits: r.dd.cacheHits.Load(),
+		SavedUSD: float64(r.dd.savedNano.Load()) / 1e9}
+}
+
+// CacheFigures describes a response cache: entries, bytes, the oldest
+// and newest answers, entries per model.
+type CacheFigures = respcache.Stats
+
+// CacheStats reads the figures of the response cache at path (one pass
+// over its answers).
+func CacheStats(ctx context.Context, path string) (CacheFigures, error) {
+	c, err := respcache.Open(ctx, path)
+	if err != nil {
+		return CacheFigures{}, err
+	}
+	defer c.Close()
+	return c.Stats(ctx)
+}
+
+// PruneCache deletes the answers stored in the response cache at path
+// before cutoff, and returns how many. Jobs may use the cache meanwhile.
+func PruneCache(ctx context.Context, path string, cutoff time.Time) (int64, error) {
+	c, err := respcache.Open(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	n, err := c.Prune(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	return n, nil
+}
