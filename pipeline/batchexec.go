@@ -30,6 +30,9 @@ type BatchSummary struct {
 
 // executor picks how this run answers its rows.
 func (r *runner) executor() executor {
+	if r.job.embeddings() {
+		return r.embedExec()
+	}
 	if !r.job.BatchAPI && !r.opt.BatchCancel {
 		return newSyncExec(r)
 	}
@@ -72,7 +75,7 @@ func newBatchExec(r *runner) (*batchExec, error) {
 			HTTPClient: r.opt.HTTPClient, MetadataJob: filepath.Base(r.job.State)},
 		Clock: r.clk, Tag: tag, PollInterval: r.opt.BatchPollInterval, Rounds: r.opt.BatchRounds,
 		FinishSyncAfter: r.opt.BatchFinishSync, Detach: r.opt.Detach, Cancel: r.opt.BatchCancel,
-		QueueTokens: r.opt.BatchQueueTokens, Logger: r.opt.Logger,
+		QueueTokens: r.opt.BatchQueueTokens, Limits: r.opt.batchLimits, Logger: r.opt.Logger,
 	}, batchapi.Hooks{Deliver: e.deliver, Tail: e.tail, Reserve: e.reserve})
 	if err != nil {
 		return nil, fmt.Errorf("state database %s: %w", r.job.State, err)

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"context"
 	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -53,7 +54,9 @@ func TestBatchAPIResubmitsExpiredAndFailed(t *testing.T) {
 		const n = 300
 		job := e.job(writeCSV(t, e.dir, n))
 		job.BatchAPI = true
-		s, err := Run(context.Background(), job, batchOpts(e))
+		opt := batchOpts(e)
+		opt.batchLimits.MaxRequests = 120 // three input files, as 50,000 requests a file makes of 120,000
+		s, err := Run(context.Background(), job, opt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,15 +66,185 @@ func TestBatchAPIResubmitsExpiredAndFailed(t *testing.T) {
 		checkOnce(t, e, job, n)
 		st := e.sim.BatchStats()
 		t.Logf("%+v; %+v; took %v of fake time", st, s.Batch, s.Finished.Sub(s.Started))
-		if st.LinesExpired == 0 || st.LinesFailed == 0 || s.Batch.Submitted < 2 {
+		if st.LinesExpired == 0 || st.LinesFailed == 0 || s.Batch.Submitted < 4 {
 			t.Fatalf("want expired and failed lines resubmitted: %+v, %d batches", st, s.Batch.Submitted)
 		}
 		price, _ := batchTestPrice()
 		if want := price.BatchCost(usageOf(s)); !near(s.CostUSD, want) {
 			t.Fatalf("cost $%.8f, want $%.8f at Batch API rates", s.CostUSD, want)
 		}
-		if st.FilesCreated != st.FilesDeleted+0 && st.FilesCreated != int64(s.Batch.Submitted) {
-			t.Fatalf("files created %d for %d batches", st.FilesCreated, s.Batch.Submitted)
+		if st.FilesCreated != int64(s.Batch.Submitted) || st.FilesDeleted != st.FilesCreated {
+			t.Fatalf("%d files uploaded and %d deleted for %d batches", st.FilesCreated, st.FilesDeleted, s.Batch.Submitted)
 		}
 	})
+}
+
+// A batch that never finishes is cancelled at the finish-sync deadline;
+// what it answered is kept (at batch prices) and the rest is answered
+// synchronously, so the job completes.
+func TestBatchAPIFinishSyncAnswersTheTail(t *testing.T) {
+	cfg := simulator.Config{Seed: 4, Batch: simulator.BatchConfig{
+		Fate: func(int) simulator.BatchFate { return simulator.FateNeverFinish }}.WithLifecycle(20 * time.Second)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 200
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		opt := batchOpts(e)
+		opt.BatchFinishSync = time.Minute
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Completed || s.OK != n {
+			t.Fatalf("stop=%v err=%v ok=%d kinds=%+v", s.Stop, s.Err, s.OK, s.ErrorKinds)
+		}
+		st := e.sim.BatchStats()
+		if st.BatchesCancelled != 1 || s.Batch.SyncRows == 0 || s.Batch.BatchRows == 0 || s.Batch.SyncRows+s.Batch.BatchRows != n {
+			t.Fatalf("want a cancelled batch, rows both ways: %+v, %+v", st, s.Batch)
+		}
+		if s.Requests != s.Batch.SyncRows {
+			t.Fatalf("%d synchronous requests for %d tail rows", s.Requests, s.Batch.SyncRows)
+		}
+		if st.LinesBilled != s.Batch.BatchRows || st.BilledTwice != 0 {
+			t.Fatalf("billed %d batch lines for %d batch rows", st.LinesBilled, s.Batch.BatchRows)
+		}
+		if got := len(readJSONL(t, job.Outputs[0])); got != n {
+			t.Fatalf("%d output rows, want %d", got, n)
+		}
+	})
+}
+
+// --detach submits and stops with Submitted (exit 6) at once; the next
+// run, detached or not, collects.
+func TestBatchAPIDetachThenCollect(t *testing.T) {
+	cfg := simulator.Config{Seed: 5, Batch: simulator.BatchConfig{}.WithLifecycle(time.Hour)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 100
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		opt := batchOpts(e)
+		opt.Detach = true
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Submitted || s.Done != 0 || s.Batch.Submitted != 1 {
+			t.Fatalf("detached run: stop=%v done=%d %+v, want Submitted with nothing done", s.Stop, s.Done, s.Batch)
+		}
+		// Rerun detached before the batch is done: nothing new is sent.
+		s, _ = Run(context.Background(), job, opt)
+		if s.Stop != Submitted || s.Batch.Submitted != 0 {
+			t.Fatalf("second detached run: stop=%v %+v, want Submitted and no new batch", s.Stop, s.Batch)
+		}
+		time.Sleep(2 * time.Hour) // fake time: the batch completes
+		s, _ = Run(context.Background(), job, opt)
+		if s.Stop != Completed || s.OK != n || s.Batch.Submitted != 0 {
+			t.Fatalf("collecting run: stop=%v err=%v ok=%d %+v", s.Stop, s.Err, s.OK, s.Batch)
+		}
+		checkOnce(t, e, job, n)
+		if st := e.sim.BatchStats(); st.FilesCreated != 1 || st.BatchesCreated != 1 {
+			t.Fatalf("%+v, want one file and one batch", st)
+		}
+	})
+}
+
+// cancel cancels the live batch and commits what it answered; the rest
+// stays pending, and a later run submits only that.
+func TestBatchAPICancelCollectsPartialResults(t *testing.T) {
+	cfg := simulator.Config{Seed: 6, Batch: simulator.BatchConfig{}.WithLifecycle(time.Hour)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 100
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		opt := batchOpts(e)
+		opt.Detach = true
+		if s, _ := Run(context.Background(), job, opt); s.Stop != Submitted {
+			t.Fatalf("stop=%v err=%v", s.Stop, s.Err)
+		}
+		time.Sleep(30 * time.Minute) // about half the lines are answered
+		opt.Detach, opt.BatchCancel = false, true
+		s, _ := Run(context.Background(), job, opt)
+		if s.Stop != Interrupted || s.OK == 0 || s.OK == n {
+			t.Fatalf("cancel: stop=%v ok=%d, want some rows answered and the rest pending", s.Stop, s.OK)
+		}
+		partial := s.OK
+		if st := e.sim.BatchStats(); st.BatchesCancelled != 1 || st.LinesBilled != partial {
+			t.Fatalf("%+v, want one cancelled batch billing the %d rows kept", st, partial)
+		}
+		opt.BatchCancel = false
+		s, _ = Run(context.Background(), job, opt)
+		if s.Stop != Completed || s.Reused != partial || s.OK != n {
+			t.Fatalf("rerun: stop=%v err=%v ok=%d reused=%d", s.Stop, s.Err, s.OK, s.Reused)
+		}
+		checkOnce(t, e, job, n)
+	})
+}
+
+// 120,000 rows make three input files (50,000 requests at most each); a
+// batch that expires partway and failed lines are resubmitted, and every
+// row is answered once, in input order.
+func TestBatchAPI120kRows(t *testing.T) {
+	if os.Getenv("BATCHPROMPT_TEST_120K") == "" {
+		t.Skip("120,000 rows take minutes with the simulator in process: set BATCHPROMPT_TEST_120K=1")
+	}
+	cfg := simulator.Config{Seed: 8, Batch: simulator.BatchConfig{FailShare: 0.002,
+		Fate: func(n int) simulator.BatchFate {
+			if n == 2 {
+				return simulator.FateExpire
+			}
+			return simulator.FateComplete
+		}}.WithLifecycle(time.Minute)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 120_000
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		job.Outputs = job.Outputs[:1]
+		opt := batchOpts(e)
+		opt.BatchRounds = 5
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Completed || s.OK != n {
+			t.Fatalf("stop=%v err=%v ok=%d kinds=%+v", s.Stop, s.Err, s.OK, s.ErrorKinds)
+		}
+		checkOnce(t, e, job, n)
+		st := e.sim.BatchStats()
+		t.Logf("%+v; %+v", st, s.Batch)
+		if s.Batch.Submitted < 4 || st.LinesExpired == 0 {
+			t.Fatalf("%d batches, %d lines expired: want 3 first-round files and resubmissions", s.Batch.Submitted, st.LinesExpired)
+		}
+	})
+}
+
+// The enqueued-token limit is a wait, not an error: given, files are cut
+// to fit it and submitted as batches finish; not given, the refusal
+// teaches it and the refused rows go again without losing a round.
+func TestBatchAPIQueueLimitIsAWait(t *testing.T) {
+	for _, given := range []bool{true, false} {
+		t.Run(fmt.Sprintf("given=%v", given), func(t *testing.T) {
+			cfg := simulator.Config{Seed: 9, Batch: simulator.BatchConfig{EnqueuedTokens: 2500}.WithLifecycle(20 * time.Second)}
+			inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+				const n = 200 // about 23 prompt tokens a row: two files' worth of the limit
+				job := e.job(writeCSV(t, e.dir, n))
+				job.BatchAPI = true
+				opt := batchOpts(e)
+				opt.BatchRounds = 1
+				if given {
+					opt.BatchQueueTokens = 2500
+				}
+				s, err := Run(context.Background(), job, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if s.Stop != Completed || s.OK != n {
+					t.Fatalf("stop=%v err=%v ok=%d kinds=%+v", s.Stop, s.Err, s.OK, s.ErrorKinds)
+				}
+				checkOnce(t, e, job, n)
+				if s.Batch.Submitted < 2 {
+					t.Fatalf("%d batches: want the job cut to fit the limit", s.Batch.Submitted)
+				}
+			})
+		})
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
+	"github.com/batchprompt/batchprompt/internal/batchapi"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/pace"
@@ -107,6 +108,7 @@ type Options struct {
 	Detach            bool
 	BatchQueueTokens  int64
 	BatchCancel       bool
+	batchLimits       batchapi.Limits // per input file; zero: the Batch API's (tests set less)
 
 	Logger   *slog.Logger   // nil: discard
 	Progress func(Progress) // called after every finished row and on pauses; must be quick
