@@ -55,29 +55,60 @@ func (r *Renderer) responseFormat() (json.RawMessage, int64, error) {
 	case r.embeddings():
 		return nil, 0, errors.New("--json-schema and --json-object apply to chat models, not to embeddings")
 	}
-	var format any = map[string]string{"type": "json_object"}
 	if cfg.JSONSchema != nil {
 		if err := jsonschema.Check(cfg.JSONSchema); err != nil {
 			return nil, 0, fmt.Errorf("--json-schema: the schema breaks OpenAI's strict-mode rules:\n%w", err)
 		}
-		name := cfg.SchemaName
-		if name == "" {
-			name = DefaultSchemaName
-		}
-		if !validSchemaName(name) {
-			return nil, 0, fmt.Errorf("--json-schema: the schema name %q must be 1 to 64 letters, digits, '_' or '-'", name)
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, cfg.JSONSchema); err != nil {
-			return nil, 0, fmt.Errorf("--json-schema: %w", err)
-		}
-		f := jsonSchemaFormat{Type: "json_schema"}
-		f.JSONSchema.Name, f.JSONSchema.Strict, f.JSONSchema.Schema = name, true, compact.Bytes()
-		format = f
 	}
-	b, err := json.Marshal(format)
+	b, err := ResponseFormat(cfg.JSONSchema, cfg.SchemaName, cfg.JSONObject)
 	if err != nil {
-		return nil, 0, fmt.Errorf("encode response_format: %w", err)
+		return nil, 0, err
 	}
 	return b, int64(r.counter.Count(cfg.Model, string(b))), nil
+}
+
+// ResponseFormat returns the response_format object a job sends: for a
+// JSON Schema {"type":"json_schema","json_schema":{"name","strict":true,
+// "schema"}} with the schema compacted (name "" is [DefaultSchemaName]),
+// for object {"type":"json_object"}, and nil for neither. It does not
+// apply the strict-mode rules (New does); it fails on a schema that is not
+// JSON or a name the API refuses. The same bytes go into the job's
+// fingerprint, from which outputs and export derive the typed columns.
+func ResponseFormat(schema []byte, name string, object bool) (json.RawMessage, error) {
+	if schema == nil {
+		if object {
+			return json.RawMessage(`{"type":"json_object"}`), nil
+		}
+		return nil, nil
+	}
+	if name == "" {
+		name = DefaultSchemaName
+	}
+	if !validSchemaName(name) {
+		return nil, fmt.Errorf("--json-schema: the schema name %q must be 1 to 64 letters, digits, '_' or '-'", name)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, schema); err != nil {
+		return nil, fmt.Errorf("--json-schema: the schema is not valid JSON: %w", err)
+	}
+	f := jsonSchemaFormat{Type: "json_schema"}
+	f.JSONSchema.Name, f.JSONSchema.Strict, f.JSONSchema.Schema = name, true, compact.Bytes()
+	b, err := json.Marshal(f)
+	if err != nil {
+		return nil, fmt.Errorf("encode response_format: %w", err)
+	}
+	return b, nil
+}
+
+// SchemaOf returns the JSON Schema inside a response_format object made
+// by [ResponseFormat], or nil for json_object or none.
+func SchemaOf(responseFormat []byte) []byte {
+	if len(responseFormat) == 0 {
+		return nil
+	}
+	var f jsonSchemaFormat
+	if json.Unmarshal(responseFormat, &f) != nil || f.Type != "json_schema" {
+		return nil
+	}
+	return f.JSONSchema.Schema
 }
