@@ -92,6 +92,13 @@ func (j *jsonlWriter) Write(r Row) error {
 		return nil
 	}
 	str(r.Output, r.outputNull())
+	if len(j.schema.Structured) > 0 {
+		vals := j.schema.structuredValues(&r)
+		for i := range j.schema.Structured {
+			key()
+			b = appendJSONValue(b, &j.schema.Structured[i], valueAt(vals, i))
+		}
+	}
 	str(r.FinishReason, r.outputNull())
 	str(r.Model, r.modelNull())
 	num(r.PromptTokens)

@@ -38,7 +38,8 @@ type parquetWriter struct {
 	maxGroupBytes, maxGroupRows int
 	err                         error
 	closed                      bool
-	vec                         []float32 // an embeddings row's vector, reused
+	structured                  *structuredParquet // nil without Schema.Structured
+	vec                         []float32          // an embeddings row's vector, reused
 }
 
 func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
@@ -59,8 +60,12 @@ func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
 		return nil, fmt.Errorf("writers: parquet configuration: %w", err)
 	}
 	rows := make([]parquet.Row, 0, parquetBatch)
-	return &parquetWriter{pw: parquet.NewGenericWriter[any](w, cfg), schema: s, ncols: len(cols), rows: rows,
-		text: make([]byte, 0, 64<<10), maxGroupBytes: parquetBytesPerGroup, maxGroupRows: parquetRowsPerGroup}, nil
+	pw := &parquetWriter{pw: parquet.NewGenericWriter[any](w, cfg), schema: s, ncols: len(cols), rows: rows,
+		text: make([]byte, 0, 64<<10), maxGroupBytes: parquetBytesPerGroup, maxGroupRows: parquetRowsPerGroup}
+	if len(s.Structured) > 0 {
+		pw.structured = newStructuredParquet(s.Structured)
+	}
+	return pw, nil
 }
 
 // Write implements Writer.
@@ -124,6 +129,12 @@ func (p *parquetWriter) Write(r Row) error {
 		return nil
 	}
 	str(r.Output, r.outputNull(), 1)
+	if p.structured != nil {
+		var err error
+		if row, col, err = p.structured.appendRow(row, p.schema.structuredValues(&r), col); err != nil {
+			return err
+		}
+	}
 	str(r.FinishReason, r.outputNull(), 1)
 	str(r.Model, r.modelNull(), 1)
 	i64(r.PromptTokens)

@@ -70,8 +70,11 @@ func parquetNodes(s Schema) []parquet.Node {
 	if s.Embedding {
 		return append(nodes, embeddingNodes()...)
 	}
+	nodes = append(nodes, str()) // output
+	for _, c := range s.Structured {
+		nodes = append(nodes, structuredNode(c, true))
+	}
 	return append(nodes,
-		str(), // output
 		str(), // finish_reason
 		str(), // model
 		i64(), // prompt_tokens

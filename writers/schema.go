@@ -3,6 +3,8 @@ package writers
 import (
 	"fmt"
 	"math"
+
+	"github.com/batchprompt/batchprompt/internal/jsonschema"
 )
 
 // Value is one input cell copied to the output. Null marks a missing value
@@ -18,6 +20,10 @@ type Schema struct {
 	IDColumn    string   // header of the first column: the user's id column name, or "row"
 	RowNumberID bool     // true when the id is the 0-based row number: written as an integer (JSONL number, Parquet int64)
 	Keep        []string // input columns copied to the output, in this order, after the id
+	// Structured are the top-level properties of the answer's JSON Schema
+	// (--json-schema): one typed column each, right after output, in
+	// schema order (see structured.go).
+	Structured []jsonschema.Column
 	// Embedding makes the result columns an embeddings job's (see
 	// embeddingColumns): each Row's Output is then its vector as the state
 	// database stores it (embed.EncodeVector). CSV and TSV refuse it.
@@ -44,6 +50,9 @@ type Row struct {
 	// (another row's answer to the same request) or "cache" (the response
 	// cache); null when "".
 	ServedFrom string
+	// Structured holds the values of Schema.Structured's columns as
+	// jsonschema.Decode returns them; nil decodes them from Output.
+	Structured []any
 
 	// The fields below feed only the openai-batch format.
 	ErrorKind    string // a short code for Error, e.g. "http_400", "parse"
@@ -105,7 +114,7 @@ func (s Schema) Columns() ([]string, error) {
 		}
 	}
 	cols = append(cols, results...)
-	return cols, nil
+	return s.withStructured(cols, seen)
 }
 
 // checkRow reports a row that does not fit s, so that no format writes a

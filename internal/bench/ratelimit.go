@@ -46,6 +46,8 @@ type scenario struct {
 	foreign    float64
 	foreignFor time.Duration
 	duration   time.Duration // 0: --duration
+	maxTokens  int64         // 0: --max-tokens
+	words      int           // 0: --words
 }
 
 // scenarios are the benchmark's modes. rpm, tpm and faults charge tokens
@@ -53,11 +55,13 @@ type scenario struct {
 // others meet a server that is not: it charges from characters, or the
 // key is shared with other processes or with a foreign load.
 var scenarios = map[string]scenario{
-	"rpm":       {rpm: 600, tpm: 1_000_000, charge: simulator.TPMChargeTiktoken},
-	"tpm":       {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeTiktoken},
-	"faults":    {rpm: 600, tpm: 1_000_000, faults: 0.10, charge: simulator.TPMChargeTiktoken},
-	"chars-en":  {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeChars, text: "en"},
-	"chars-cjk": {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeChars, text: "cjk"},
+	"rpm":    {rpm: 600, tpm: 1_000_000, charge: simulator.TPMChargeTiktoken},
+	"tpm":    {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeTiktoken},
+	"faults": {rpm: 600, tpm: 1_000_000, faults: 0.10, charge: simulator.TPMChargeTiktoken},
+	// A small output cap and long prompts: the charge is mostly the
+	// prompt, where the two counts differ.
+	"chars-en":  {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeChars, text: "en", maxTokens: 20, words: 120},
+	"chars-cjk": {rpm: 20_000, tpm: 150_000, charge: simulator.TPMChargeChars, text: "cjk", maxTokens: 20, words: 60},
 	"two":       {rpm: 600, tpm: 1_000_000, charge: simulator.TPMChargeChars, procs: 2},
 	"three":     {rpm: 600, tpm: 1_000_000, charge: simulator.TPMChargeChars, procs: 3},
 	"foreign": {rpm: 600, tpm: 1_000_000, charge: simulator.TPMChargeChars, foreign: 0.4,
@@ -92,6 +96,8 @@ func rateLimitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	modes := []string{c.mode}
 	if c.mode == "all" {
 		modes = allModes
@@ -103,7 +109,7 @@ func rateLimitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			fmt.Fprintf(stderr, "ratelimit: unknown --mode %q (%s, all)\n", m, strings.Join(allModes, ", "))
 			return 2
 		}
-		rc := c.with(m, sc)
+		rc := c.with(m, sc, set)
 		res, err := runRateLimit(ctx, rc)
 		if err != nil {
 			fmt.Fprintf(stderr, "ratelimit %s: %v\n", m, err)
@@ -120,8 +126,8 @@ func rateLimitCmd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 // with returns c set up for mode m: the scenario's values where no flag
-// overrides them.
-func (c rlConfig) with(m string, sc scenario) rlConfig {
+// (named in set) overrides them.
+func (c rlConfig) with(m string, sc scenario, set map[string]bool) rlConfig {
 	c.mode = m
 	if c.simRPM == 0 {
 		c.simRPM = sc.rpm
@@ -134,6 +140,12 @@ func (c rlConfig) with(m string, sc scenario) rlConfig {
 	}
 	if sc.duration > 0 && sc.duration > c.duration {
 		c.duration = sc.duration
+	}
+	if sc.maxTokens > 0 && !set["max-tokens"] {
+		c.maxTokens = sc.maxTokens
+	}
+	if sc.words > 0 && !set["words"] {
+		c.words = sc.words
 	}
 	c.charge, c.text, c.procs = sc.charge, sc.text, max(sc.procs, 1)
 	c.foreign, c.foreignFor = sc.foreign, sc.foreignFor
