@@ -1,6 +1,38 @@
 package pipeline
 
-import "time"
+import (
+	"context"
+	"time"
+)
+
+// drain watches for the run being stopped: when ctx ends, requests already
+// sent get Options.DrainTimeout to finish, so that their (paid) results
+// are committed; when Options.Abandon closes (a second Ctrl-C) they are
+// abandoned at once. Either way what has arrived is committed before Run
+// returns. The returned function ends the watch.
+func (r *runner) drain(ctx context.Context) (done func()) {
+	end := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-r.opt.Abandon:
+		case <-end:
+			return
+		}
+		r.stopDispatch()
+		t := r.clk.NewTimer(r.opt.DrainTimeout)
+		defer t.Stop()
+		select {
+		case <-t.C():
+		case <-r.opt.Abandon:
+			r.opt.Logger.Warn("abandoning the requests in flight: their rows stay pending for the next run")
+		case <-end:
+			return
+		}
+		r.abortSends()
+	}()
+	return func() { close(end) }
+}
 
 // fail stops the run for a fatal error; the first cause wins.
 func (r *runner) fail(err error) { r.stopWith(Failed, err) }

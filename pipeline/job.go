@@ -110,6 +110,12 @@ type Options struct {
 	BatchCancel       bool
 	batchLimits       batchapi.Limits // per input file; zero: the Batch API's (tests set less)
 
+	// Abandon, when closed, gives up the requests in flight at once, as
+	// after a second Ctrl-C: the run stops, commits every result that has
+	// arrived (milliseconds) and returns; abandoned rows stay pending for
+	// the next run. nil: requests in flight get DrainTimeout.
+	Abandon <-chan struct{}
+
 	Logger   *slog.Logger   // nil: discard
 	Progress func(Progress) // called after every finished row and on pauses; must be quick
 	// Clock is the time every wait is measured on: pacing, backoff, the

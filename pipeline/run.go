@@ -9,6 +9,7 @@ import (
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/answercheck"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
@@ -62,6 +63,9 @@ type runner struct {
 	batch  bool        // the input is in the Batch API's format
 	bodies bool        // keep raw response bodies (for the openai-batch output)
 
+	// answers checks structured answers (nil: no response_format).
+	answers *answercheck.Checker
+
 	models modelSet
 	dd     dedupeState // deduplication and the response cache (dedupe.go)
 
@@ -113,6 +117,10 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	if r.render, err = request.New(job.requestConfig(batch, opt.Prices)); err != nil {
 		in.Close()
 		return nil, &ConfigError{Err: err}
+	}
+	if r.answers, err = job.answerChecker(); err != nil {
+		in.Close()
+		return nil, err
 	}
 	if r.input, err = checkColumns(ctx, in, r.render); err != nil {
 		r.input.Close()
@@ -178,24 +186,7 @@ func (r *runner) run(ctx context.Context) (Summary, error) {
 	defer r.stopDispatch()
 	r.sendCtx, r.abortSends = context.WithCancel(context.WithoutCancel(ctx))
 	defer r.abortSends()
-	// When the caller stops us, requests already sent get DrainTimeout to
-	// finish so that their (paid) results are committed.
-	drainDone := make(chan struct{})
-	defer close(drainDone)
-	go func() {
-		select {
-		case <-ctx.Done():
-		case <-drainDone:
-			return
-		}
-		t := r.clk.NewTimer(r.opt.DrainTimeout)
-		defer t.Stop()
-		select {
-		case <-t.C():
-			r.abortSends()
-		case <-drainDone:
-		}
-	}()
+	defer r.drain(ctx)()
 
 	rows, readErr := r.dispatch(r.executor())
 	if err := r.commit.Close(context.Background()); err != nil {

@@ -54,7 +54,13 @@ func (r *runner) work(p request.Request) {
 	r.p.inFlight.Add(1)
 	defer r.p.inFlight.Add(-1)
 	m := r.modelFor(p.Model)
+	if w := m.price.ContextWindow; m.priced && w > 0 && p.Text == "" && p.Tokens > w {
+		// The API would refuse it, after an upload of the whole prompt.
+		r.finish(r.failedRow(p, 0, "over_input", fmt.Sprintf("%s: prompt is %d tokens, over %s's input limit of %d: shorten it, or use a model with a larger context window", p.Pos, p.Tokens, m.name, w), 0, nil))
+		return
+	}
 	attempts, failures := 0, 0
+	var paid paidTries // answered tries of a structured answer (structured.go)
 	for {
 		permit, err := m.pacer.Admit(r.dispatchCtx, p.Charge)
 		if err != nil {
@@ -87,6 +93,9 @@ func (r *runner) work(p request.Request) {
 			r.succeeded()
 			row := r.okRow(p, m, resp, attempts, latency)
 			r.settle(p, res, row.CostUSD)
+			if r.retryAnswer(p, &row, resp, &paid) {
+				continue // a broken structured answer: paid, and sent again
+			}
 			r.finish(row)
 			return
 		}

@@ -185,7 +185,7 @@ func calibrate(ctx context.Context, f *runFlags, job pipeline.Job, est pipeline.
 		return pipeline.Calibration{}, err
 	}
 	defer stopSim()
-	ctx, stop := signalContext(ctx)
+	ctx, stop := watchSignals(ctx, &opt)
 	defer stop()
 	c, _, err := pipeline.Calibrate(ctx, job, opt, est, ef.sample, ef.sampleSeed)
 	var ce *pipeline.ConfigError

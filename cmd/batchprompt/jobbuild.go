@@ -17,7 +17,7 @@ import (
 // file, "" when none was given.
 func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, error) {
 	j := pipeline.Job{
-		Input: f.input, InputFormat: f.inputFormat, Outputs: f.outputs,
+		Input: f.input, InputFormat: f.inputFormat, Outputs: f.outputs, OutputFormat: f.outputFormat,
 		Template: f.template, PromptColumn: f.promptColumn, System: f.system,
 		Model: f.model, IDColumn: f.idColumn, Keep: f.keep, Limit: f.limit,
 		Strict: f.strict, State: f.state, Restart: f.restart, RetryFailed: f.retryFailed,

@@ -52,3 +52,47 @@ func TestRunRefusesNonsensicalNumbers(t *testing.T) {
 		}
 	})
 }
+
+// --output-format openai-batch writes the Batch API's output lines
+// whatever the extension (issue 13, item 17), and the job file takes it
+// as output_format.
+func TestRunOutputFormatFlag(t *testing.T) {
+	dir := t.TempDir()
+	in, _ := writeInputs(t, dir, 3)
+	out := filepath.Join(dir, "answers.jsonl")
+	code, log := runCLI(t, nil, "run", "-i", in, "-o", out, "--template", "{{.text}}", "--id-column", "id", "--simulate", "--output-format", "openai-batch")
+	if code != exitOK {
+		t.Fatalf("exit %d:\n%s", code, log)
+	}
+	for _, row := range readLines(t, out) {
+		if row["custom_id"] == nil || row["response"] == nil {
+			t.Fatalf("line %v is not a Batch API output line", row)
+		}
+	}
+	job := filepath.Join(dir, "job.yaml")
+	os.WriteFile(job, []byte("input: in.csv\noutput: [b.jsonl]\ntemplate: '{{.text}}'\nid_column: id\noutput_format: openai-batch\n"), 0o644)
+	if code, log := runCLI(t, nil, "run", job, "--simulate"); code != exitOK {
+		t.Fatalf("job file: exit %d:\n%s", code, log)
+	}
+	if row := readLines(t, filepath.Join(dir, "b.jsonl"))[0]; row["custom_id"] != "r000000" {
+		t.Fatalf("job file: line %v is not a Batch API output line", row)
+	}
+	if code, log := runCLI(t, nil, "run", "-i", in, "-o", filepath.Join(dir, "x.jsonl"), "--template", "x", "--simulate", "--output-format", "xlsx"); code != exitUsage || !strings.Contains(log, "xlsx") {
+		t.Fatalf("unknown format: exit %d (want 2):\n%s", code, log)
+	}
+}
+
+// The summary shows the cap and what it leaves (issue 13, item 4).
+func TestRunSummaryShowsTheCap(t *testing.T) {
+	dir := t.TempDir()
+	in, _ := writeInputs(t, dir, 3)
+	summary := filepath.Join(dir, "summary.json")
+	code, log := runCLI(t, nil, "run", "-i", in, "-o", filepath.Join(dir, "o.jsonl"), "--template", "{{.text}}", "--simulate", "--max-cost", "5", "--max-tokens", "50", "--summary", summary)
+	if code != exitOK || !strings.Contains(log, "cap:    $5.0000 (--max-cost), $4.99") {
+		t.Fatalf("exit %d, want the cap and what is left:\n%s", code, log)
+	}
+	b, _ := os.ReadFile(summary)
+	if !strings.Contains(string(b), `"cap_usd": 5`) || !strings.Contains(string(b), `"cap_left_usd": 4.99`) {
+		t.Fatalf("summary JSON lacks the cap:\n%s", b)
+	}
+}

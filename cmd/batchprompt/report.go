@@ -51,6 +51,9 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string, asJSON boo
 	fmt.Fprintf(w, "\n%s: %s\n", headline(s), rowsText(s))
 	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
 	fmt.Fprintf(w, "  cost:   $%.4f this run, $%.4f for the job so far\n", s.CostUSD, s.SpentUSD)
+	if s.CapUSD > 0 {
+		fmt.Fprintf(w, "  cap:    $%.4f (--max-cost), $%.4f left\n", s.CapUSD, s.CapLeftUSD)
+	}
 	if s.UnknownCost > 0 {
 		fmt.Fprintf(w, "  cost unknown for %d rows: the model has no price in the built-in table; give one with --prices FILE\n", s.UnknownCost)
 	}
@@ -72,6 +75,9 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string, asJSON boo
 	}
 	for _, o := range s.Outputs {
 		fmt.Fprintf(w, "  wrote %s\n", o)
+	}
+	for _, k := range s.Kept {
+		fmt.Fprintf(w, "  kept %s: it holds %d rows, more than this --limit trial's %d; `batchprompt export` writes the job's rows from its state database\n", k.Path, k.Rows, s.Rows)
 	}
 	fmt.Fprintf(w, "  state: %s\n", s.State)
 	if s.Err != nil {
@@ -138,6 +144,8 @@ type summaryJSON struct {
 	CostUSD          float64              `json:"cost_usd"`
 	UnknownCostRows  int64                `json:"unknown_cost_rows"`
 	JobCostUSD       float64              `json:"job_cost_usd"`
+	CapUSD           float64              `json:"cap_usd,omitempty"`
+	CapLeftUSD       *float64             `json:"cap_left_usd,omitempty"`
 	Requests         int64                `json:"requests"`
 	Retries          int64                `json:"retries"`
 	RateLimited      int64                `json:"rate_limited"`
@@ -146,6 +154,7 @@ type summaryJSON struct {
 	LimitTPM         float64              `json:"limit_tpm,omitempty"`
 	Errors           []pipeline.ErrorKind `json:"errors"`
 	Outputs          []string             `json:"outputs"`
+	KeptOutputs      []string             `json:"kept_outputs,omitempty"`
 	State            string               `json:"state"`
 	Resume           string               `json:"resume_command,omitempty"`
 }
@@ -166,6 +175,12 @@ func newSummaryJSON(s pipeline.Summary, code int, args []string) summaryJSON {
 		CostUSD: s.CostUSD, UnknownCostRows: s.UnknownCost, JobCostUSD: s.SpentUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
 		ElapsedSeconds: s.Finished.Sub(s.Started).Seconds(), LimitRPM: s.Limits.RPM, LimitTPM: s.Limits.TPM,
 		Errors: s.ErrorKinds, Outputs: s.Outputs, State: s.State,
+	}
+	if s.CapUSD > 0 {
+		out.CapUSD, out.CapLeftUSD = s.CapUSD, &s.CapLeftUSD
+	}
+	for _, k := range s.Kept {
+		out.KeptOutputs = append(out.KeptOutputs, k.Path)
 	}
 	if out.Errors == nil {
 		out.Errors = []pipeline.ErrorKind{}

@@ -107,7 +107,7 @@ func runJob(ctx context.Context, f *runFlags, cmd *cobra.Command, jobPath string
 		return err
 	}
 	defer stopSim()
-	ctx, stop := signalContext(ctx)
+	ctx, stop := watchSignals(ctx, &opt)
 	defer stop()
 	opt.Progress = disp.update
 	disp.start(ctx)
@@ -147,27 +147,45 @@ func startSimulator(f *runFlags, opt *pipeline.Options, log *slog.Logger) (func(
 	return func() { srv.Close(); closer.Close() }, nil
 }
 
-// signalContext ends on the first SIGINT or SIGTERM: the job stops taking
-// new rows and lets requests in flight finish. A second signal exits at
-// once; the state database stays consistent (SQLite's WAL survives a
-// killed process) and the job resumes from it.
+// signalContext ends on the first SIGINT or SIGTERM and exits at once on
+// the second: for commands with no requests in flight to save.
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	return watchSignals(parent, nil)
+}
+
+// watchSignals ends the returned context on the first SIGINT or SIGTERM:
+// the job stops taking new rows and lets requests in flight finish. The
+// second signal sets off opt.Abandon: the run gives up the requests in
+// flight, commits every answer already received (milliseconds) and ends
+// with exit 5; the rows given up stay pending for the next run. With no
+// opt, or on a third signal, the process exits at once; the state
+// database stays consistent (SQLite's WAL survives a killed process).
+func watchSignals(parent context.Context, opt *pipeline.Options) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(parent)
 	done := make(chan struct{})
-	ch := make(chan os.Signal, 2)
+	abandon := make(chan struct{})
+	if opt != nil {
+		opt.Abandon = abandon
+	}
+	ch := make(chan os.Signal, 3)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		select {
-		case <-ch:
-			cancel()
-		case <-done:
-			return
-		}
-		select {
-		case <-ch:
-			fmt.Fprintln(os.Stderr, "batchprompt: second signal: stopping now; rerun the same command to resume")
-			os.Exit(exitInterrupted)
-		case <-done:
+		for n := 1; ; n++ {
+			select {
+			case <-ch:
+			case <-done:
+				return
+			}
+			switch {
+			case n == 1:
+				cancel()
+			case n == 2 && opt != nil:
+				fmt.Fprintln(os.Stderr, "batchprompt: second signal: abandoning the requests in flight after saving the answers received; a third exits at once")
+				close(abandon)
+			default:
+				fmt.Fprintln(os.Stderr, "batchprompt: stopping now; rerun the same command to resume")
+				os.Exit(exitInterrupted)
+			}
 		}
 	}()
 	return ctx, func() { signal.Stop(ch); close(done); cancel() }

@@ -15,6 +15,7 @@ import (
 type runFlags struct {
 	input, inputFormat, csvDelimiter string
 	outputs                          []string
+	outputFormat                     string
 
 	template, templateFile, promptColumn, system, systemFile string
 
@@ -112,6 +113,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.inputFormat, "input-format", "", "input format when the extension does not say: csv, tsv, jsonl, parquet, openai-batch")
 	fs.StringVar(&f.csvDelimiter, "csv-delimiter", "", `CSV field delimiter, one character ("tab" for a tab); default ","`)
 	fs.StringArrayVarP(&f.outputs, "output", "o", nil, "output file, repeatable: .jsonl, .csv, .tsv or .parquet; written whole when the job completes")
+	fs.StringVar(&f.outputFormat, "output-format", "", "format of every output whatever its extension: jsonl, csv, tsv, parquet, or openai-batch (the Batch API's output lines, as a .batch.jsonl suffix gives); default: from each extension")
 
 	fs.StringVar(&f.template, "template", "", "prompt as a Go text/template over the row's columns, e.g. 'Summarise: {{.review}}'")
 	fs.StringVar(&f.templateFile, "template-file", "", "read the prompt template from this file")
