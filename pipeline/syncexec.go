@@ -60,7 +60,6 @@ func (r *runner) work(p request.Request) {
 		return
 	}
 	attempts, failures := 0, 0
-	var paid paidTries // answered tries of a structured answer (structured.go)
 	for {
 		permit, err := m.pacer.Admit(r.dispatchCtx, p.Charge)
 		if err != nil {
@@ -93,9 +92,6 @@ func (r *runner) work(p request.Request) {
 			r.succeeded()
 			row := r.okRow(p, m, resp, attempts, latency)
 			r.settle(p, res, row.CostUSD)
-			if r.retryAnswer(p, &row, resp, &paid) {
-				continue // a broken structured answer: paid, and sent again
-			}
 			r.finish(row)
 			return
 		}
