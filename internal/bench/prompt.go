@@ -52,25 +52,24 @@ func promptText(p int, i int64, words int, text string) string {
 	return b.String()
 }
 
-// expectedRate returns the requests per second the binding limit allows
-// and the server's charge of a typical request.
-func expectedRate(c rlConfig) (float64, int64) {
+// expectedRate returns the requests per second the binding limit allows,
+// the server's charge of a typical request and our count of it.
+func expectedRate(c rlConfig) (rate float64, charge, ours int64) {
 	text := strings.Replace(benchTemplate, "{{.text}}", promptText(0, 123456, c.words, c.text), 1)
-	var charge int64
-	if c.charge == simulator.TPMChargeTiktoken {
-		counter := budget.NewCounter()
-		charge = budget.TPMCharge(int64(counter.Chat(benchModel, []budget.Message{{Role: "user", Content: text}})), c.maxTokens)
-	} else {
+	counter := budget.NewCounter()
+	ours = budget.TPMCharge(int64(counter.Chat(benchModel, []budget.Message{{Role: "user", Content: text}})), c.maxTokens)
+	charge = ours
+	if c.charge != simulator.TPMChargeTiktoken {
 		charge = int64(len(text)+3)/4 + 4 + c.maxTokens
 	}
-	r := math.Inf(1)
+	rate = math.Inf(1)
 	if c.simRPM > 0 {
-		r = float64(c.simRPM) / 60
+		rate = float64(c.simRPM) / 60
 	}
 	if c.simTPM > 0 {
-		r = math.Min(r, float64(c.simTPM)/60/float64(charge))
+		rate = math.Min(rate, float64(c.simTPM)/60/float64(charge))
 	}
-	return r, charge
+	return rate, charge, ours
 }
 
 func writeInput(path string, p int, rows int64, words int, text string) error {

@@ -18,7 +18,7 @@ import (
 // runRateLimit runs c.procs pipelines at once against one simulated key
 // and measures what the simulator granted them.
 func runRateLimit(ctx context.Context, c rlConfig) (*rlResult, error) {
-	rate, charge := expectedRate(c)
+	rate, charge, ours := expectedRate(c)
 	if math.IsInf(rate, 0) {
 		return nil, fmt.Errorf("no limit set: give --sim-rpm or --sim-tpm")
 	}
@@ -99,6 +99,7 @@ func runRateLimit(ctx context.Context, c rlConfig) (*rlResult, error) {
 	}
 	end := time.Now()
 	res := newResult(c, rate, charge, sums, sim.Stats(), log, start, end)
+	res.ours = ours
 	if c.events != "" {
 		if err := writeEvents(c.events+"."+c.mode, log, tm, start); err != nil {
 			return nil, err

@@ -12,7 +12,8 @@ import (
 // rlResult is one run's figures.
 type rlResult struct {
 	cfg        rlConfig
-	charge     int64
+	charge     int64 // the server's charge of a typical request
+	ours       int64 // our count of it
 	expectRate float64
 	sums       []pipeline.Summary
 	stats      simulator.Stats
@@ -98,8 +99,8 @@ func (r *rlResult) print(w io.Writer) bool {
 	if c.foreign > 0 {
 		fmt.Fprintf(w, "   foreign load: %.0f %% of both limits for the first %v, then none\n", c.foreign*100, c.foreignFor)
 	}
-	fmt.Fprintf(w, "   limits learned by process 0: RPM %.0f, TPM %.0f (headroom %.0f %%); server's charge per request ≈ %d tokens\n",
-		r.sums[0].Limits.RPM, r.sums[0].Limits.TPM, c.headroom*100, r.charge)
+	fmt.Fprintf(w, "   limits learned by process 0: RPM %.0f, TPM %.0f (headroom %.0f %%); a request ≈ %d tokens in the server's count, %d in ours (×%.2f)\n",
+		r.sums[0].Limits.RPM, r.sums[0].Limits.TPM, c.headroom*100, r.charge, r.ours, float64(r.charge)/float64(max(r.ours, 1)))
 	of := "of the limit"
 	if c.foreign > 0 {
 		of = "of what the foreign load leaves"
