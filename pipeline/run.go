@@ -9,6 +9,7 @@ import (
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/answercheck"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
@@ -62,6 +63,9 @@ type runner struct {
 	batch  bool        // the input is in the Batch API's format
 	bodies bool        // keep raw response bodies (for the openai-batch output)
 
+	// answers checks structured answers (nil: no response_format).
+	answers *answercheck.Checker
+
 	models modelSet
 	dd     dedupeState // deduplication and the response cache (dedupe.go)
 
@@ -113,6 +117,10 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 	if r.render, err = request.New(job.requestConfig(batch, opt.Prices)); err != nil {
 		in.Close()
 		return nil, &ConfigError{Err: err}
+	}
+	if r.answers, err = job.answerChecker(); err != nil {
+		in.Close()
+		return nil, err
 	}
 	if r.input, err = checkColumns(ctx, in, r.render); err != nil {
 		r.input.Close()

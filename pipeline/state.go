@@ -26,7 +26,7 @@ func (j *Job) Fingerprint() map[string]string {
 	if j.CSVDelimiter != 0 {
 		delim = string(j.CSVDelimiter)
 	}
-	return map[string]string{
+	fp := map[string]string{
 		"version":       fingerprintVersion,
 		"model":         j.Model,
 		"system":        j.System,
@@ -37,6 +37,8 @@ func (j *Job) Fingerprint() map[string]string {
 		"input_format":  j.InputFormat,
 		"csv_delimiter": delim,
 	}
+	j.structuredFingerprint(fp)
+	return fp
 }
 
 // MismatchError refuses a rerun whose configuration differs from the one

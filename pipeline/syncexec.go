@@ -60,6 +60,7 @@ func (r *runner) work(p request.Request) {
 		return
 	}
 	attempts, failures := 0, 0
+	var paid paidTries // answered tries of a structured answer (structured.go)
 	for {
 		permit, err := m.pacer.Admit(r.dispatchCtx, p.Charge)
 		if err != nil {
@@ -92,6 +93,9 @@ func (r *runner) work(p request.Request) {
 			r.succeeded()
 			row := r.okRow(p, m, resp, attempts, latency)
 			r.settle(p, res, row.CostUSD)
+			if r.retryAnswer(p, &row, resp, &paid) {
+				continue // a broken structured answer: paid, and sent again
+			}
 			r.finish(row)
 			return
 		}
@@ -227,6 +231,9 @@ func (r *runner) counted(row checkpoint.Row) {
 		r.p.addTokens(row)
 	default: // a row that ran out of retries is failed here as in status
 		r.p.failed.Add(1)
+		if row.CostUSD != nil {
+			r.p.addTokens(row) // broken structured answers, paid for (structured.go)
+		}
 		r.kinds.add(row.ErrorKind, row.Error, row.Position)
 	}
 	r.report()

@@ -77,6 +77,11 @@ func Export(ctx context.Context, spec ExportSpec) (ExportResult, error) {
 		}
 	}
 	schema := Schema(st.IDColumn, st.Keep)
+	fp, _, err := db.Fingerprint(ctx)
+	if err != nil {
+		return res, err
+	}
+	schema.Structured = StructuredColumns([]byte(fp[FingerprintResponseFormat]))
 	if st.Complete {
 		res.Rows = st.OK + st.Failed
 		return res, WriteOutputs(ctx, db, spec.Outputs, schema)

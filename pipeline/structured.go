@@ -1,0 +1,102 @@
+package pipeline
+
+import (
+	"fmt"
+
+	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/answercheck"
+	"github.com/batchprompt/batchprompt/internal/client"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
+	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/writers"
+)
+
+// Structured output (--json-schema, --json-object): the renderer sends
+// the response_format, the executor checks each answer and retries a
+// broken one (retryAnswer), and the writers derive typed columns from the
+// stored answers (jobstate.StructuredColumns).
+
+// defaultMaxParseAttempts is Options.MaxParseAttempts's default.
+const defaultMaxParseAttempts = 2
+
+// responseFormat is the job's response_format, or nil for none. A schema
+// that is not JSON gives nil here; the renderer refuses it.
+func (j *Job) responseFormat() []byte {
+	b, _ := request.ResponseFormat(j.JSONSchema, j.SchemaName, j.JSONObject)
+	return b
+}
+
+// structuredFingerprint adds the response_format to a job's fingerprint,
+// and nothing for a job without one, whose fingerprint stays as it was.
+func (j *Job) structuredFingerprint(fp map[string]string) {
+	if b := j.responseFormat(); b != nil {
+		fp[jobstate.FingerprintResponseFormat] = string(b)
+	}
+}
+
+// withStructured adds the schema's typed columns to s.
+func (j *Job) withStructured(s writers.Schema) writers.Schema {
+	s.Structured = jobstate.StructuredColumns(j.responseFormat())
+	return s
+}
+
+// answerChecker returns the checker of the job's answers (nil: none).
+func (j *Job) answerChecker() (*answercheck.Checker, error) {
+	c, err := answercheck.New(j.responseFormat())
+	if err != nil {
+		return nil, &ConfigError{Err: err}
+	}
+	return c, nil
+}
+
+// paidTries sums what a row's answered tries cost, so that the row that
+// is finally committed carries every paid try: an answer retried because
+// it was broken was billed all the same.
+type paidTries struct {
+	n                                     int
+	prompt, completion, cached, reasoning int64
+	cost                                  float64
+	costUnknown                           bool
+}
+
+// retryAnswer checks an answered try's row against the job's response
+// format. It returns true when the try must be sent again (the answer is
+// broken and tries remain); otherwise row holds every try's tokens and
+// cost, and, when the last answer was still broken, is an error row whose
+// error says what was wrong. Each retry counts as a retry in progress.
+func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *client.Response, paid *paidTries) bool {
+	if r.answers == nil {
+		return false
+	}
+	paid.n++
+	paid.prompt += row.PromptTokens
+	paid.completion += row.CompletionTokens
+	paid.cached += row.CachedTokens
+	paid.reasoning += row.ReasoningTokens
+	if row.CostUSD == nil {
+		paid.costUnknown = true
+	} else {
+		paid.cost += *row.CostUSD
+	}
+	var problem *answercheck.Problem
+	if ch := resp.Completion.Choices; len(ch) > 0 {
+		problem = r.answers.Check(ch[0].Message.Content, ch[0].Message.Refusal, string(ch[0].FinishReason))
+	}
+	if problem != nil && paid.n < r.opt.MaxParseAttempts {
+		r.p.retries.Add(1)
+		r.opt.Logger.Debug("retrying a broken structured answer", "row", p.Pos.String(), "kind", problem.Kind, "error", problem.Msg)
+		return true
+	}
+	row.PromptTokens, row.CompletionTokens = paid.prompt, paid.completion
+	row.CachedTokens, row.ReasoningTokens = paid.cached, paid.reasoning
+	row.CostUSD = nil
+	if !paid.costUnknown {
+		cost := roundUSD(paid.cost)
+		row.CostUSD = &cost
+	}
+	if problem != nil {
+		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
+		row.Error = fmt.Sprintf("%s: %s (%d tries)", p.Pos, problem.Msg, paid.n)
+	}
+	return false
+}
