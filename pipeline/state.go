@@ -37,7 +37,7 @@ func (j *Job) Fingerprint() map[string]string {
 		"input_format":  j.InputFormat,
 		"csv_delimiter": delim,
 	}
-	j.structuredFingerprint(fp)
+	j.embedFingerprint(fp)
 	return fp
 }
 
