@@ -2,9 +2,7 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
 	"math"
-	"net/url"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -32,8 +30,8 @@ type dedupeState struct {
 	cache  *respcache.Cache
 	writer *respcache.Writer
 
+	keyer *respcache.Keyer
 	mu    sync.Mutex
-	where map[string][2]string     // model → the URL's host and endpoint
 	keys  map[string]respcache.Key // the cache key of each request in flight, by hash
 
 	duplicates, cacheHits, savedNano atomic.Int64
@@ -51,7 +49,7 @@ func (r *runner) openDedupe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.dd.cache, r.dd.where, r.dd.keys = c, map[string][2]string{}, map[string]respcache.Key{}
+	r.dd.cache, r.dd.keyer, r.dd.keys = c, respcache.NewKeyer(r.client.URL), map[string]respcache.Key{}
 	r.dd.writer = c.NewWriter(respcache.WriterOptions{After: func(d time.Duration) <-chan time.Time { return r.clk.NewTimer(d).C() }})
 	return nil
 }
@@ -234,22 +232,9 @@ func follower(p request.Request) request.Request {
 }
 
 // cacheKey is the response cache's key for row: its hash, and where it
-// would be sent (the URL's host and path, which names the endpoint and,
-// for Azure, the deployment).
+// would be sent.
 func (r *runner) cacheKey(row request.Request) respcache.Key {
-	r.dd.mu.Lock()
-	w, ok := r.dd.where[row.Model]
-	if !ok {
-		u, err := url.Parse(r.client.URL(row.Model))
-		if err != nil { // a base URL that does not parse cannot be sent to either
-			w = [2]string{r.client.URL(row.Model), ""}
-		} else {
-			w = [2]string{u.Host, u.Path + "?" + u.RawQuery}
-		}
-		r.dd.where[row.Model] = w
-	}
-	r.dd.mu.Unlock()
-	return respcache.KeyOf(w[0], w[1], row.Hash)
+	return r.dd.keyer.Key(row.Model, row.Hash)
 }
 
 func (r *runner) savings() Savings {
@@ -257,32 +242,3 @@ func (r *runner) savings() Savings {
 		SavedUSD: float64(r.dd.savedNano.Load()) / 1e9}
 }
 
-// CacheFigures describes a response cache: entries, bytes, the oldest
-// and newest answers, entries per model.
-type CacheFigures = respcache.Stats
-
-// CacheStats reads the figures of the response cache at path (one pass
-// over its answers).
-func CacheStats(ctx context.Context, path string) (CacheFigures, error) {
-	c, err := respcache.Open(ctx, path)
-	if err != nil {
-		return CacheFigures{}, err
-	}
-	defer c.Close()
-	return c.Stats(ctx)
-}
-
-// PruneCache deletes the answers stored in the response cache at path
-// before cutoff, and returns how many. Jobs may use the cache meanwhile.
-func PruneCache(ctx context.Context, path string, cutoff time.Time) (int64, error) {
-	c, err := respcache.Open(ctx, path)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	n, err := c.Prune(ctx, cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
-	}
-	return n, nil
-}

@@ -229,6 +229,49 @@ func TestCacheSharedByTwoJobsAtOnce(t *testing.T) {
 	})
 }
 
+// estimate counts what run would not send: duplicates, and (given the
+// cache) the rows it answers; only the rest are priced as requests.
+func TestEstimateCountsDuplicatesAndCacheHits(t *testing.T) {
+	inBubble(t, simulator.Config{Seed: 5}, func(t *testing.T, e *memEnv) {
+		const n, distinct, first = 100, 70, 50
+		ctx := context.Background()
+		job := dedupeJob(e, writeRepeats(t, e.dir, n, distinct), "est")
+		rep, err := Estimate(ctx, job, EstimateOptions{Dedupe: true})
+		must(t, err)
+		if rep.Duplicates != n-distinct || rep.Requests != distinct || rep.CacheHits != 0 {
+			t.Errorf("estimate: %d duplicates, %d requests, %d cache hits; want %d, %d, 0", rep.Duplicates, rep.Requests, rep.CacheHits, n-distinct, distinct)
+		}
+		billed := rep.PromptTokens.Billed
+
+		opt := e.opts()
+		opt.Cache = filepath.Join(e.dir, "est.cache.db")
+		trial := job
+		trial.Limit = first // rows 0..49: 50 distinct requests into the cache
+		if s, err := Run(ctx, trial, opt); err != nil || s.Stop != Completed {
+			t.Fatalf("trial: stop=%v err=%v", s.Stop, err)
+		}
+		cached, done, err := CacheLookup(ctx, opt.Cache, opt.Endpoint)
+		must(t, err)
+		defer done()
+		rep, err = Estimate(ctx, job, EstimateOptions{Dedupe: true, Cached: cached})
+		must(t, err)
+		if rep.CacheHits != first || rep.Duplicates != n-distinct || rep.Requests != distinct-first {
+			t.Errorf("estimate with the cache: %d cache hits, %d duplicates, %d requests; want %d, %d, %d",
+				rep.CacheHits, rep.Duplicates, rep.Requests, first, n-distinct, distinct-first)
+		}
+		if rep.PromptTokens.Billed >= billed || rep.Cost == nil {
+			t.Errorf("billed prompt tokens %d with the cache, %d without: the hits are still priced", rep.PromptTokens.Billed, billed)
+		}
+
+		// Without dedupe every row is a request (or a hit).
+		rep, err = Estimate(ctx, job, EstimateOptions{})
+		must(t, err)
+		if rep.Requests != n || rep.Duplicates != 0 {
+			t.Errorf("no dedupe: %d requests, %d duplicates; want %d, 0", rep.Requests, rep.Duplicates, n)
+		}
+	})
+}
+
 func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {

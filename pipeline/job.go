@@ -36,6 +36,17 @@ type Job struct {
 	Model  string
 	Params Params
 
+	// JSONSchema, when set, is the JSON Schema (OpenAI strict mode) every
+	// answer must follow: it is checked before anything is sent, sent as
+	// response_format, each answer is checked against it (a broken one is
+	// retried, Options.MaxParseAttempts), and each top-level property
+	// becomes a typed output column after output. SchemaName names it to
+	// the API ("" = "answer"). JSONObject asks for any JSON object instead,
+	// for servers without schema support. Both are part of the fingerprint.
+	JSONSchema []byte
+	SchemaName string
+	JSONObject bool
+
 	IDColumn string   // "" = rows are identified by their 0-based number
 	Keep     []string // input columns copied to the outputs
 	Limit    int64    // > 0: only the first Limit rows
@@ -49,16 +60,6 @@ type Job struct {
 	// not complete. `estimate --sample` uses it. It is not part of the
 	// job's identity: the sampled results are reused by the full run.
 	Only func(seq int64) bool
-
-	// Endpoint is "chat" ("" too) or "embeddings": then each row's
-	// rendered template (or prompt column) is a text to embed, many rows
-	// to a request (at most EmbedBatch; 0: the API's 2048), Dimensions (0:
-	// the model's) is sent with each, and Truncate cuts a text over the
-	// per-input token limit instead of making it an error row.
-	Endpoint   string
-	Dimensions int
-	EmbedBatch int
-	Truncate   bool
 
 	// BatchAPI answers the rows through the OpenAI Batch API, at its
 	// prices, instead of one request at a time (see Options.Batch*).
@@ -84,6 +85,11 @@ type Options struct {
 	BackoffMax   time.Duration // default 30 s
 	StallTimeout time.Duration // stop when every request has failed this long; default 10 min
 	DrainTimeout time.Duration // after ctx ends, how long in-flight requests may finish; default 30 s
+
+	// MaxParseAttempts is how many answered tries a row gets when its
+	// answer is not valid JSON, breaks the schema, was cut off or refused
+	// (Job.JSONSchema, Job.JSONObject); each try is paid. Default 2.
+	MaxParseAttempts int
 
 	Prices *budget.Prices // nil: the embedded table
 
@@ -166,6 +172,9 @@ func (o *Options) setDefaults() {
 	if o.Headroom == 0 {
 		o.Headroom = 0.02
 	}
+	if o.MaxParseAttempts <= 0 {
+		o.MaxParseAttempts = defaultMaxParseAttempts
+	}
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 6
 	}
@@ -218,7 +227,7 @@ func (j *Job) requestConfig(batch bool, prices *budget.Prices) request.Config {
 	return request.Config{
 		Model: j.Model, System: j.System, Template: j.Template, PromptColumn: j.PromptColumn,
 		Params: j.Params, IDColumn: j.IDColumn, Keep: j.Keep, Batch: batch, Prices: prices,
-		Endpoint: j.Endpoint, Dimensions: j.Dimensions, Truncate: j.Truncate,
+		JSONSchema: j.JSONSchema, SchemaName: j.SchemaName, JSONObject: j.JSONObject,
 	}
 }
 
@@ -250,9 +259,6 @@ func (j *Job) validate() error {
 	}
 	if j.State == "" {
 		return configErrorf("no state database path: give --state")
-	}
-	if err := j.validateEndpoint(); err != nil {
-		return err
 	}
 	seen := map[string]bool{}
 	for _, o := range j.Outputs {

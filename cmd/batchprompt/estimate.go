@@ -126,6 +126,16 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 			fmt.Fprintf(stderr, "using the limits learned by the last run in %s: %.0f requests/min, %.0f tokens/min\n", job.State, l.RPM, l.TPM)
 		}
 	}
+	opt.Dedupe = !f.noDedupe
+	if f.cache != "" { // rows the cache answers cost nothing
+		ep := pipeline.Endpoint{BaseURL: f.baseURL, Azure: f.azure, AzureDeployment: f.azureDeployment, AzureAPIVersion: f.azureAPIVersion}
+		cached, done, err := pipeline.CacheLookup(ctx, f.cache, ep)
+		if err != nil {
+			return &commandError{fmt.Errorf("estimate: %w", err)}
+		}
+		defer done() //nolint:errcheck // read only
+		opt.Cached = cached
+	}
 	reps, err := pipeline.EstimateAll(ctx, job, opt)
 	var ce *pipeline.ConfigError
 	switch {

@@ -29,6 +29,12 @@ func writeEstimateTable(out io.Writer, input string, e pipeline.EstimateReport, 
 	tw := newTable(w, false, true, false)
 	tw.row("Rows", commas(e.Rows), "")
 	tw.row("  billed requests", commas(e.Requests), "")
+	if e.Duplicates > 0 {
+		tw.row("  duplicates", commas(e.Duplicates), "repeat another row's request: sent once, copied at no cost (--no-dedupe sends them)")
+	}
+	if e.CacheHits > 0 {
+		tw.row("  cache hits", commas(e.CacheHits), "answered by the --cache file: not sent, no cost")
+	}
 	if e.Failed > 0 {
 		var kinds []string
 		for _, k := range []struct {

@@ -22,10 +22,6 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 		Model: f.model, IDColumn: f.idColumn, Keep: f.keep, Limit: f.limit,
 		Strict: f.strict, State: f.state, Restart: f.restart, RetryFailed: f.retryFailed,
 		BatchAPI: f.batchAPI,
-		Endpoint: f.endpoint, Dimensions: f.dimensions, EmbedBatch: f.embedBatch, Truncate: f.truncate,
-	}
-	if f.endpoint == pipeline.EndpointEmbeddings && !fs.Changed("model") {
-		j.Model = pipeline.DefaultEmbeddingModel
 	}
 	if f.templateFile != "" {
 		if f.template != "" {
@@ -131,6 +127,7 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		return o, err
 	}
 	o.MaxCostUSD = f.maxCost
+	o.Cache, o.NoDedupe = f.cache, f.noDedupe
 	o.BatchPollInterval, o.BatchRounds, o.BatchFinishSync = f.batchPollInterval, f.batchRounds, f.batchFinishSync
 	o.Detach, o.BatchQueueTokens, o.BatchCancel = f.detach, f.batchQueueTokens, f.batchCancel
 	prices, err := pipeline.LoadPrices(f.prices)

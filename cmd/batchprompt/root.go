@@ -46,6 +46,7 @@ Try it without an API key on the built-in simulator:
 		newExportRequestsCmd(env, stdin, stdout, stderr, &res),
 		newSimulateCmd(stderr),
 		newCancelCmd(env, stdin, stderr, &res, args),
+		newCacheCmd(env, stdout),
 		newVersionCmd(stdout),
 	)
 	err := root.ExecuteContext(ctx)

@@ -26,11 +26,6 @@ type runFlags struct {
 	seed        int64
 	stop        []string
 
-	// Embeddings jobs (--endpoint embeddings).
-	endpoint               string
-	dimensions, embedBatch int
-	truncate               bool
-
 	idColumn    string
 	keep        []string
 	limit       int64
@@ -49,6 +44,8 @@ type runFlags struct {
 	stallTimeout, drainTimeout time.Duration
 	prices                     string
 	maxCost                    float64
+	cache                      string // the response cache shared across jobs
+	noDedupe                   bool
 
 	simulate bool
 	sim      simFlags
@@ -132,10 +129,6 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.topP, "top-p", 0, "nucleus sampling, 0 to 1; sent only when given, else the server's default applies")
 	fs.Int64Var(&f.seed, "seed", 0, "sampling seed; only sent when given")
 	fs.StringArrayVar(&f.stop, "stop", nil, "stop sequence, repeatable (up to 4)")
-	fs.StringVar(&f.endpoint, "endpoint", "chat", "chat, or embeddings: each row's template (or --prompt-column) is a text to embed, many rows to a request; --model defaults to text-embedding-3-small; write .parquet or .jsonl")
-	fs.IntVar(&f.dimensions, "dimensions", 0, "with --endpoint embeddings: length of the vectors (text-embedding-3 models); default: the model's")
-	fs.IntVar(&f.embedBatch, "embed-batch", 0, "with --endpoint embeddings: most rows per request (default: the API's 2048)")
-	fs.BoolVar(&f.truncate, "truncate", false, "with --endpoint embeddings: cut a text over the 8192-token input limit at the limit (the row says truncated) instead of making it an error row")
 
 	fs.StringVar(&f.idColumn, "id-column", "", "input column that identifies each row (unique); default: the output gets a row column with the 0-based row number")
 	fs.StringSliceVar(&f.keep, "keep", nil, "input columns copied to the output, comma separated")
@@ -162,6 +155,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.stallTimeout, "stall-timeout", 10*time.Minute, "stop (exit 5, resumable) when every request has failed for this long")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C or SIGTERM, how long requests already sent may take to finish")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "hard cap in USD on what the job may ever spend, over all its runs (resumes count what was spent); each request reserves its worst case first: prompt tokens at the input price plus the output cap (--max-tokens, or else the model's maximum output, which is large) at the output price. Stops with exit 3; rerun with a higher cap to continue")
+	fs.StringVar(&f.cache, "cache", "", "response cache (SQLite file) shared across jobs: a request answered there before (same body, endpoint and server) is not sent, its answer is reused at no cost; every answer paid for is stored. See `batchprompt cache`")
+	fs.BoolVar(&f.noDedupe, "no-dedupe", false, "send every row even when its request is byte-identical to another's (for sampling at temperature > 0); by default such rows are sent once and get copies of the answer at no cost")
 	fs.StringVar(&f.prices, "prices", "", "JSON or YAML file of model prices that override or add to the built-in table")
 
 	fs.BoolVar(&f.batchAPI, "batch-api", false, "answer the rows through the OpenAI Batch API at half price: upload, create batches, poll, collect (results within 24 h)")

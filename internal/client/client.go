@@ -162,35 +162,14 @@ func (c *Client) URL(model string) string {
 // Errors are *HTTPError, *DecodeError, or a transport error (connection
 // refused or reset, timeout); classify them with Classify.
 func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response, error) {
-	status, header, data, err := c.post(ctx, c.URL(model), body)
-	if err != nil {
-		return nil, err
-	}
-	out := &Response{Status: status, Header: header, Body: data}
-	if err := json.Unmarshal(data, &out.Completion); err != nil {
-		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: err}
-	}
-	if len(out.Completion.Choices) == 0 {
-		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: errors.New("no choices in the answer")}
-	}
-	if out.NoUsage, err = checkShape(data); err != nil {
-		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: err}
-	}
-	return out, nil
-}
-
-// post makes one POST of body to u and returns a 2xx answer's status,
-// headers and body (the key redacted), or an *HTTPError, a *DecodeError
-// (a body cut off) or a transport error.
-func (c *Client) post(ctx context.Context, u string, body []byte) (int, http.Header, []byte, error) {
 	if c.ep.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.ep.Timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL(model), bytes.NewReader(body))
 	if err != nil {
-		return 0, nil, nil, fmt.Errorf("build request: %w", err)
+		return nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -209,7 +188,7 @@ func (c *Client) post(ctx context.Context, u string, body []byte) (int, http.Hea
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, nil, nil, c.redact(err)
+		return nil, c.redact(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -219,7 +198,7 @@ func (c *Client) post(ctx context.Context, u string, body []byte) (int, http.Hea
 	}
 	if err != nil {
 		// A body cut off mid-way is the server's fault and worth a retry.
-		return 0, nil, nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
 	}
 	// Redact here, before the body reaches an error, a row, a log line or
 	// the state database: a server (or proxy) that echoes the request's
@@ -233,9 +212,19 @@ func (c *Client) post(ctx context.Context, u string, body []byte) (int, http.Hea
 			er.Error.Message = c.redactString(er.Error.Message)
 			he.API = er.Error
 		}
-		return 0, nil, nil, he
+		return nil, he
 	}
-	return resp.StatusCode, resp.Header, data, nil
+	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
+	if err := json.Unmarshal(data, &out.Completion); err != nil {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
+	}
+	if len(out.Completion.Choices) == 0 {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: errors.New("no choices in the answer")}
+	}
+	if out.NoUsage, err = checkShape(data); err != nil {
+		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
+	}
+	return out, nil
 }
 
 // redact removes the API key from an error's text. Transport errors quote

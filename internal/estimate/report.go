@@ -6,6 +6,7 @@
 package estimate
 
 import (
+	"context"
 	"errors"
 
 	"github.com/batchprompt/batchprompt/budget"
@@ -35,7 +36,21 @@ type Options struct {
 	ExpectOutputTokens int64
 	MaxExamples        int // problem rows kept per list; 0: DefaultMaxExamples
 	Workers            int // goroutines rendering and counting; 0: GOMAXPROCS
+
+	// Dedupe counts a row whose request is byte-identical to an earlier
+	// row's as a duplicate, not a request, as run sends it once. The scan
+	// then keeps a set of 16-byte hashes of the distinct requests: about
+	// 40 bytes of memory per distinct row (40 MB for a million).
+	Dedupe bool
+	// Cached, when set, says which of a batch of requests the response
+	// cache answers (one bool per request, in order): those count as
+	// cache hits, not requests. Workers call it, one batch of up to 256
+	// rows at a time.
+	Cached func(ctx context.Context, reqs []CacheQuery) ([]bool, error)
 }
+
+// CacheQuery names a request for Options.Cached.
+type CacheQuery struct{ Model, Hash string }
 
 // EstimateReport is the dry run of a job: what it would send, cost and take,
 // computed from the input alone. Its JSON form (snake_case keys, durations
@@ -47,8 +62,15 @@ type Report struct {
 	PriceSource string       `json:"price_source"` // where the table came from, with its date
 
 	// Rows is the number of input rows read (after Job.Limit). Every row
-	// ends as exactly one of: Failed, OverInput, OverTPM, Requests.
+	// ends as exactly one of: Failed, OverInput, OverTPM, Duplicates,
+	// CacheHits, Requests.
 	Rows int64 `json:"rows"`
+	// Duplicates repeat an earlier row's request (Options.Dedupe) and
+	// CacheHits are answered by the response cache (Options.Cached): run
+	// sends neither, and they cost nothing. Their prompt tokens are in
+	// PromptTokens, not in its Billed.
+	Duplicates int64 `json:"duplicates"`
+	CacheHits  int64 `json:"cache_hits"`
 	// Failed rows cannot be sent: they did not parse (ParseErrors), their
 	// prompt did not render (RenderErrors) or their id column is empty
 	// (IDErrors). Run writes an error row for each.
@@ -73,7 +95,7 @@ type Report struct {
 	Tight int64 `json:"tight"`
 
 	// Requests is the number of requests the job would send and be billed
-	// for: Rows minus Failed, OverInput and OverTPM.
+	// for: Rows minus Failed, OverInput, OverTPM, Duplicates and CacheHits.
 	Requests int64 `json:"requests"`
 	// PromptTokens are the exact prompt tokens of every rendered row
 	// (system and user message with the chat overhead, as the API bills

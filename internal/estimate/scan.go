@@ -72,6 +72,10 @@ type scan struct {
 	render *request.Renderer
 	accs   map[string]*acc
 	err    error // the first fold error
+
+	seen     map[[16]byte]struct{} // the distinct requests so far (Options.Dedupe)
+	cacheMu  sync.Mutex
+	cacheErr error // the first error of Options.Cached
 }
 
 // row is what a worker learned about one record.
@@ -82,6 +86,8 @@ type row struct {
 	model        string
 	tokens, size int64
 	maxOut       int64
+	hash         string // the request's hash, for Options.Dedupe and Cached
+	cached       bool   // the response cache answers it
 }
 
 func (s *scan) run(ctx context.Context, in readers.Reader) error {
@@ -103,6 +109,7 @@ func (s *scan) run(ctx context.Context, in readers.Reader) error {
 				for i, rec := range b {
 					rows[i] = s.measure(rec)
 				}
+				s.markCached(ctx, rows)
 				select {
 				case results <- rows:
 				case <-ctx.Done():
@@ -126,6 +133,8 @@ func (s *scan) run(ctx context.Context, in readers.Reader) error {
 	switch {
 	case s.err != nil:
 		return s.err
+	case s.cacheErr != nil:
+		return s.cacheErr
 	case readErr != nil:
 		return readErr
 	}
@@ -177,7 +186,7 @@ func (s *scan) measure(rec readers.Record) row {
 		r.kind, r.err = problemKind(p.Err.Kind), strings.TrimPrefix(p.Err.Msg, rec.Pos.String()+": ")
 		return r
 	}
-	r.model, r.maxOut, r.size = p.Model, p.MaxOut, p.PromptBytes()
+	r.model, r.maxOut, r.size, r.hash = p.Model, p.MaxOut, p.PromptBytes(), p.Hash
 	s.render.Count(&p)
 	r.tokens = p.Tokens
 	return r
@@ -205,7 +214,11 @@ func (s *scan) accFor(model string) *acc {
 	return a
 }
 
-func (s *scan) fold(r row) { s.accFor(r.model).fold(r, s.opt.Limits.TPM) }
+func (s *scan) fold(r row) {
+	if !s.foldSaved(r) {
+		s.accFor(r.model).fold(r, s.opt.Limits.TPM)
+	}
+}
 
 // Unpriced returns an error wrapping ErrUnpriced that says how to price
 // model, for callers that need a cost (--max-cost, --sample).
