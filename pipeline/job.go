@@ -61,6 +61,16 @@ type Job struct {
 	// job's identity: the sampled results are reused by the full run.
 	Only func(seq int64) bool
 
+	// Endpoint is "chat" ("" too) or "embeddings": then each row's
+	// rendered template (or prompt column) is a text to embed, many rows
+	// to a request (at most EmbedBatch; 0: the API's 2048), Dimensions (0:
+	// the model's) is sent with each, and Truncate cuts a text over the
+	// per-input token limit instead of making it an error row.
+	Endpoint   string
+	Dimensions int
+	EmbedBatch int
+	Truncate   bool
+
 	// BatchAPI answers the rows through the OpenAI Batch API, at its
 	// prices, instead of one request at a time (see Options.Batch*).
 	BatchAPI bool
@@ -228,6 +238,7 @@ func (j *Job) requestConfig(batch bool, prices *budget.Prices) request.Config {
 		Model: j.Model, System: j.System, Template: j.Template, PromptColumn: j.PromptColumn,
 		Params: j.Params, IDColumn: j.IDColumn, Keep: j.Keep, Batch: batch, Prices: prices,
 		JSONSchema: j.JSONSchema, SchemaName: j.SchemaName, JSONObject: j.JSONObject,
+		Endpoint: j.Endpoint, Dimensions: j.Dimensions, Truncate: j.Truncate,
 	}
 }
 
@@ -259,6 +270,9 @@ func (j *Job) validate() error {
 	}
 	if j.State == "" {
 		return configErrorf("no state database path: give --state")
+	}
+	if err := j.validateEndpoint(); err != nil {
+		return err
 	}
 	seen := map[string]bool{}
 	for _, o := range j.Outputs {

@@ -13,7 +13,12 @@ import (
 )
 
 // Schema is the output schema of a job.
-func (j *Job) Schema() writers.Schema { return j.withStructured(jobstate.Schema(j.IDColumn, j.Keep)) }
+func (j *Job) Schema() writers.Schema {
+	s := jobstate.Schema(j.IDColumn, j.Keep)
+	s.Embedding = j.embeddings()
+	s = j.withStructured(s)
+	return s
+}
 
 // KeptOutput is an output a --limit trial left alone because it held more
 // rows than the trial produced (see Summary.Kept).

@@ -37,6 +37,7 @@ func (j *Job) Fingerprint() map[string]string {
 		"input_format":  j.InputFormat,
 		"csv_delimiter": delim,
 	}
+	j.embedFingerprint(fp)
 	j.structuredFingerprint(fp)
 	return fp
 }

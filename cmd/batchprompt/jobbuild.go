@@ -22,6 +22,10 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 		Model: f.model, IDColumn: f.idColumn, Keep: f.keep, Limit: f.limit,
 		Strict: f.strict, State: f.state, Restart: f.restart, RetryFailed: f.retryFailed,
 		BatchAPI: f.batchAPI,
+		Endpoint: f.endpoint, Dimensions: f.dimensions, EmbedBatch: f.embedBatch, Truncate: f.truncate,
+	}
+	if f.endpoint == pipeline.EndpointEmbeddings && !fs.Changed("model") {
+		j.Model = pipeline.DefaultEmbeddingModel
 	}
 	if f.templateFile != "" {
 		if f.template != "" {

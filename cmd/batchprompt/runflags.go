@@ -26,6 +26,11 @@ type runFlags struct {
 	seed        int64
 	stop        []string
 
+	// Embeddings jobs (--endpoint embeddings).
+	endpoint               string
+	dimensions, embedBatch int
+	truncate               bool
+
 	idColumn    string
 	keep        []string
 	limit       int64
@@ -129,6 +134,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.topP, "top-p", 0, "nucleus sampling, 0 to 1; sent only when given, else the server's default applies")
 	fs.Int64Var(&f.seed, "seed", 0, "sampling seed; only sent when given")
 	fs.StringArrayVar(&f.stop, "stop", nil, "stop sequence, repeatable (up to 4)")
+	fs.StringVar(&f.endpoint, "endpoint", "chat", "chat, or embeddings: each row's template (or --prompt-column) is a text to embed, many rows to a request; --model defaults to text-embedding-3-small; write .parquet or .jsonl")
+	fs.IntVar(&f.dimensions, "dimensions", 0, "with --endpoint embeddings: length of the vectors (text-embedding-3 models); default: the model's")
+	fs.IntVar(&f.embedBatch, "embed-batch", 0, "with --endpoint embeddings: most rows per request (default: the API's 2048)")
+	fs.BoolVar(&f.truncate, "truncate", false, "with --endpoint embeddings: cut a text over the 8192-token input limit at the limit (the row says truncated) instead of making it an error row")
 
 	fs.StringVar(&f.idColumn, "id-column", "", "input column that identifies each row (unique); default: the output gets a row column with the 0-based row number")
 	fs.StringSliceVar(&f.keep, "keep", nil, "input columns copied to the output, comma separated")

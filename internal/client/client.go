@@ -142,10 +142,14 @@ func snippet(b []byte) string {
 }
 
 // URL returns the chat completions URL for model.
-func (c *Client) URL(model string) string {
+func (c *Client) URL(model string) string { return c.urlFor(model, "chat/completions") }
+
+// urlFor returns the URL of the API's path (such as "embeddings") for
+// model: under the base URL, or under Azure's deployment of model.
+func (c *Client) urlFor(model, path string) string {
 	base := strings.TrimRight(c.ep.BaseURL, "/")
 	if !c.ep.Azure {
-		return base + "/chat/completions"
+		return base + "/" + path
 	}
 	dep := c.ep.AzureDeployment
 	if dep == "" {
@@ -155,21 +159,42 @@ func (c *Client) URL(model string) string {
 	if ver == "" {
 		ver = DefaultAzureAPIVersion
 	}
-	return base + "/openai/deployments/" + url.PathEscape(dep) + "/chat/completions?api-version=" + url.QueryEscape(ver)
+	return base + "/openai/deployments/" + url.PathEscape(dep) + "/" + path + "?api-version=" + url.QueryEscape(ver)
 }
 
 // Send posts body, a complete chat request, and returns the decoded answer.
 // Errors are *HTTPError, *DecodeError, or a transport error (connection
 // refused or reset, timeout); classify them with Classify.
 func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response, error) {
+	status, header, data, err := c.post(ctx, c.URL(model), body)
+	if err != nil {
+		return nil, err
+	}
+	out := &Response{Status: status, Header: header, Body: data}
+	if err := json.Unmarshal(data, &out.Completion); err != nil {
+		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: err}
+	}
+	if len(out.Completion.Choices) == 0 {
+		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: errors.New("no choices in the answer")}
+	}
+	if out.NoUsage, err = checkShape(data); err != nil {
+		return nil, &DecodeError{Status: status, Header: header, Body: data, Err: err}
+	}
+	return out, nil
+}
+
+// post makes one POST of body to u and returns a 2xx answer's status,
+// headers and body (the key redacted), or an *HTTPError, a *DecodeError
+// (a body cut off) or a transport error.
+func (c *Client) post(ctx context.Context, u string, body []byte) (int, http.Header, []byte, error) {
 	if c.ep.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, c.ep.Timeout)
 		defer cancel()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL(model), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("build request: %w", err)
+		return 0, nil, nil, fmt.Errorf("build request: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
@@ -188,7 +213,7 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, c.redact(err)
+		return 0, nil, nil, c.redact(err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes+1))
@@ -198,7 +223,7 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 	}
 	if err != nil {
 		// A body cut off mid-way is the server's fault and worth a retry.
-		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
+		return 0, nil, nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: c.redact(err)}
 	}
 	// Redact here, before the body reaches an error, a row, a log line or
 	// the state database: a server (or proxy) that echoes the request's
@@ -212,19 +237,9 @@ func (c *Client) Send(ctx context.Context, model string, body []byte) (*Response
 			er.Error.Message = c.redactString(er.Error.Message)
 			he.API = er.Error
 		}
-		return nil, he
+		return 0, nil, nil, he
 	}
-	out := &Response{Status: resp.StatusCode, Header: resp.Header, Body: data}
-	if err := json.Unmarshal(data, &out.Completion); err != nil {
-		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
-	}
-	if len(out.Completion.Choices) == 0 {
-		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: errors.New("no choices in the answer")}
-	}
-	if out.NoUsage, err = checkShape(data); err != nil {
-		return nil, &DecodeError{Status: resp.StatusCode, Header: resp.Header, Body: data, Err: err}
-	}
-	return out, nil
+	return resp.StatusCode, resp.Header, data, nil
 }
 
 // redact removes the API key from an error's text. Transport errors quote
