@@ -168,6 +168,9 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 			header = fmt.Sprintf("%d sampled rows sent for real; the rest is a dry run", cal.Sampled)
 		}
 		err = writeEstimateTable(stdout, job.Input, est, header)
+		if err == nil && (job.JSONSchema != nil || job.JSONObject) {
+			_, err = fmt.Fprintln(stdout, "\nThe response_format (the JSON schema) is counted in every prompt: OpenAI bills it as input\nbut does not publish how it is tokenised, so that part of the prompt tokens is approximate.")
+		}
 		if err == nil && cal != nil {
 			err = writeCalibration(stdout, *cal, job.State)
 		}

@@ -85,6 +85,9 @@ func buildJob(f *runFlags, fs *pflag.FlagSet, jobPath string) (pipeline.Job, err
 		return j, &usageError{fmt.Errorf("--stop: at most 4 stop sequences, got %d", len(f.stop))}
 	}
 	j.Params.Stop = f.stop
+	if err := structuredJob(&j, f); err != nil {
+		return j, err
+	}
 	if f.limit < 0 {
 		return j, &usageError{fmt.Errorf("--limit %d: want 0 (all rows) or more", f.limit)}
 	}
@@ -131,6 +134,7 @@ func buildOptions(f *runFlags, env Env) (pipeline.Options, error) {
 		return o, err
 	}
 	o.MaxCostUSD = f.maxCost
+	o.MaxParseAttempts = f.maxParseAttempts
 	o.Cache, o.NoDedupe = f.cache, f.noDedupe
 	o.BatchPollInterval, o.BatchRounds, o.BatchFinishSync = f.batchPollInterval, f.batchRounds, f.batchFinishSync
 	o.Detach, o.BatchQueueTokens, o.BatchCancel = f.detach, f.batchQueueTokens, f.batchCancel

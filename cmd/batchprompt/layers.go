@@ -105,10 +105,18 @@ func readJobFile(path string, fs *pflag.FlagSet) (*jobFile, error) {
 			return nil, &usageError{fmt.Errorf("%s: %q is set twice", where, k.Value)}
 		}
 		var vals []string
-		switch v.Kind {
-		case yaml.ScalarNode:
+		switch {
+		case v.Kind == yaml.MappingNode && name == "json-schema":
+			// The schema inline: its JSON text, in the file's key order.
+			js, err := yamlJSON(v)
+			if err != nil {
+				return nil, &usageError{fmt.Errorf("%s: json_schema: %w", where, err)}
+			}
+			jf.values[name] = jobValue{values: []string{string(js)}, line: v.Line, col: v.Column}
+			continue
+		case v.Kind == yaml.ScalarNode:
 			vals = []string{v.Value}
-		case yaml.SequenceNode:
+		case v.Kind == yaml.SequenceNode:
 			for _, item := range v.Content {
 				if item.Kind != yaml.ScalarNode {
 					return nil, &usageError{fmt.Errorf("%s:%d:%d: %s: list items must be plain values", path, item.Line, item.Column, k.Value)}

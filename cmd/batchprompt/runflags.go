@@ -52,6 +52,11 @@ type runFlags struct {
 	cache                      string // the response cache shared across jobs
 	noDedupe                   bool
 
+	// Structured output (structured.go).
+	jsonSchema       string // a file, or the schema inline as JSON (a job file's mapping)
+	jsonObject       bool
+	maxParseAttempts int
+
 	simulate bool
 	sim      simFlags
 
@@ -134,6 +139,8 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.topP, "top-p", 0, "nucleus sampling, 0 to 1; sent only when given, else the server's default applies")
 	fs.Int64Var(&f.seed, "seed", 0, "sampling seed; only sent when given")
 	fs.StringArrayVar(&f.stop, "stop", nil, "stop sequence, repeatable (up to 4)")
+	fs.StringVar(&f.jsonSchema, "json-schema", "", "JSON Schema file every answer must follow (OpenAI strict mode, checked before anything is sent): sent as response_format; a broken answer is retried (--max-parse-attempts); each top-level property becomes a typed output column after output. In a job file: a path, or the schema inline")
+	fs.BoolVar(&f.jsonObject, "json-object", false, "ask for any JSON object (response_format json_object), for servers without schema support; an answer that is not one is retried")
 	fs.StringVar(&f.endpoint, "endpoint", "chat", "chat, or embeddings: each row's template (or --prompt-column) is a text to embed, many rows to a request; --model defaults to text-embedding-3-small; write .parquet or .jsonl")
 	fs.IntVar(&f.dimensions, "dimensions", 0, "with --endpoint embeddings: length of the vectors (text-embedding-3 models); default: the model's")
 	fs.IntVar(&f.embedBatch, "embed-batch", 0, "with --endpoint embeddings: most rows per request (default: the API's 2048)")
@@ -161,6 +168,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.Float64Var(&f.tpm, "tpm", 0, "tokens per minute allowed for the model; default: learned from the server's x-ratelimit headers")
 	fs.Float64Var(&f.headroom, "headroom", 0.02, "share of a learned limit left unused")
 	fs.IntVar(&f.maxAttempts, "max-attempts", 6, "attempts per row on transient errors (5xx, timeouts, resets); rate-limit waits do not count")
+	fs.IntVar(&f.maxParseAttempts, "max-parse-attempts", 2, "with --json-schema or --json-object: tries per row, each paid, while the answer is not valid JSON, breaks the schema, was cut off at max_tokens or refused; then an error row says why")
 	fs.DurationVar(&f.stallTimeout, "stall-timeout", 10*time.Minute, "stop (exit 5, resumable) when every request has failed for this long")
 	fs.DurationVar(&f.drainTimeout, "drain-timeout", 30*time.Second, "on Ctrl-C or SIGTERM, how long requests already sent may take to finish")
 	fs.Float64Var(&f.maxCost, "max-cost", 0, "hard cap in USD on what the job may ever spend, over all its runs (resumes count what was spent); each request reserves its worst case first: prompt tokens at the input price plus the output cap (--max-tokens, or else the model's maximum output, which is large) at the output price. Stops with exit 3; rerun with a higher cap to continue")
