@@ -13,6 +13,7 @@ import (
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/batchapi"
 	"github.com/batchprompt/batchprompt/internal/client"
+	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 )
 
@@ -27,6 +28,9 @@ type BatchSummary struct {
 	BatchCostUSD float64 // at Batch API rates
 	SyncRows     int64
 }
+
+// JobBatch is one Batch API batch in a JobStatus.
+type JobBatch = jobstate.Batch
 
 // executor picks how this run answers its rows.
 func (r *runner) executor() executor {
@@ -136,6 +140,7 @@ func (e *batchExec) deliver(res batchapi.Result) float64 {
 			e.r.batchSum.BatchCostUSD += cost
 		}
 		r.succeeded()
+		r.checkBatchAnswer(p, &row, comp) // structured.go
 	case res.Status != 0:
 		he := &client.HTTPError{Status: res.Status, Header: http.Header{}, Body: res.Body}
 		var body struct{ Error *openai.APIError }

@@ -131,6 +131,13 @@ func TestBatchAPIDetachThenCollect(t *testing.T) {
 		if s.Stop != Submitted || s.Done != 0 || s.Batch.Submitted != 1 {
 			t.Fatalf("detached run: stop=%v done=%d %+v, want Submitted with nothing done", s.Stop, s.Done, s.Batch)
 		}
+		st, err := ReadStatus(context.Background(), job.State)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.Batches) != 1 || st.Batches[0].Requests != n || st.Batches[0].ID == "" || st.Pending != n {
+			t.Fatalf("status shows batches %+v and %d pending, want one batch of %d", st.Batches, st.Pending, n)
+		}
 		// Rerun detached before the batch is done: nothing new is sent.
 		s, _ = Run(context.Background(), job, opt)
 		if s.Stop != Submitted || s.Batch.Submitted != 0 {

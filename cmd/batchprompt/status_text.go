@@ -49,6 +49,13 @@ func writeStatusText(w io.Writer, st pipeline.JobStatus) error {
 		cost += fmt.Sprintf("; %s ok rows have no known price (not included)", commas(st.UnknownCostRows))
 	}
 	line("cost", "%s", cost)
+	for i, bt := range st.Batches {
+		label := ""
+		if i == 0 {
+			label = "batches"
+		}
+		line(label, "%s", batchText(bt))
+	}
 	if st.LastStop != "" {
 		line("last run", "%s", st.LastStop)
 	}
@@ -83,4 +90,21 @@ func progressText(st pipeline.JobStatus) string {
 		return fmt.Sprintf("not complete: %s rows pending; the input has not been read to its end, so more may be missing",
 			commas(st.Pending))
 	}
+}
+
+// batchText is one Batch API batch on one line: id, model, status,
+// counts, round, created and expiry.
+func batchText(b pipeline.JobBatch) string {
+	s := fmt.Sprintf("%s %s %s: %s of %s done, %s failed, round %d", b.ID, b.Model, b.Status,
+		commas(int64(b.Completed)), commas(int64(b.Requests)), commas(int64(b.Failed)), b.Round)
+	if !b.Created.IsZero() {
+		s += ", created " + b.Created.Format("2006-01-02 15:04 MST")
+	}
+	if !b.Expires.IsZero() && (b.Status == "validating" || b.Status == "in_progress" || b.Status == "finalizing") {
+		s += ", expires " + b.Expires.Format("2006-01-02 15:04 MST")
+	}
+	if b.Error != "" {
+		s += " (" + b.Error + ")"
+	}
+	return s
 }

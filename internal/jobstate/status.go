@@ -40,6 +40,7 @@ type Status struct {
 	IDColumn         string   `json:"id_column"`
 	Keep             []string `json:"keep"`
 	Outputs          []string `json:"outputs"`
+	Batches          []Batch  `json:"batches,omitempty"` // a --batch-api job's batches, oldest first
 }
 
 // ReadStatus gathers db's status: this is the one definition of whether a
@@ -74,6 +75,9 @@ func ReadStatus(ctx context.Context, db *checkpoint.DB) (Status, error) {
 		st.Template, st.TemplateLines = strings.TrimRight(lines[0], "\r"), len(lines)
 	}
 	if st.Keep, err = KeptColumns(ctx, db); err != nil {
+		return st, err
+	}
+	if st.Batches, err = readBatches(ctx, db); err != nil {
 		return st, err
 	}
 	meta := func(key string) string {
