@@ -83,7 +83,8 @@ func estimateJob(ctx context.Context, job Job, opt EstimateOptions, detect bool)
 	if !batch && job.Model == "" {
 		return nil, configErrorf("no model: give --model")
 	}
-	reps, err := estimate.Scan(ctx, in, render, estimate.Spec{Model: job.Model, MaxTokens: job.Params.MaxTokens, Limit: job.Limit, Batch: batch}, opt)
+	reps, err := estimate.Scan(ctx, in, render, estimate.Spec{Model: job.Model, MaxTokens: job.Params.MaxTokens, Limit: job.Limit, Batch: batch,
+		Embeddings: job.embeddings(), EmbedBatch: job.EmbedBatch}, opt)
 	if errors.Is(err, ErrUnpriced) {
 		return nil, &ConfigError{Err: err}
 	}

@@ -119,6 +119,8 @@ func highSourceText(s string) string {
 		return "--max-tokens"
 	case "model":
 		return "model maximum; --max-tokens lowers it"
+	case "embeddings":
+		return "embeddings have no output"
 	}
 	return "assumed; set --max-tokens"
 }

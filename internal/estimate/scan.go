@@ -26,6 +26,11 @@ type Spec struct {
 	MaxTokens *int64 // --max-tokens: the output range's high end when set
 	Limit     int64  // > 0: only the first Limit rows
 	Batch     bool   // the rows are Batch API lines: one report per model
+	// Embeddings: the rows are texts to embed (request.EndpointEmbeddings),
+	// packed up to EmbedBatch (0: the API's 2048) to a request; Requests
+	// counts packed requests, and there are no output tokens.
+	Embeddings bool
+	EmbedBatch int
 }
 
 // Scan reads in to its end (or spec.Limit), renders every record with
@@ -245,6 +250,9 @@ func (s *scan) reports() []Report {
 			maxTokens = &a.maxCap // each body sets its own cap: the largest bounds the range
 		}
 		e.Output = outputRange(maxTokens, s.opt.ExpectOutputTokens, a.price, e.Requests)
+		if s.spec.Embeddings {
+			embeddings(&e, s.spec.EmbedBatch)
+		}
 		if a.priced {
 			c := costRange(a.price, e.PromptTokens.Billed, e.Output)
 			e.Cost = &c
