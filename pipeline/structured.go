@@ -3,6 +3,8 @@ package pipeline
 import (
 	"fmt"
 
+	"github.com/sashabaranov/go-openai"
+
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/answercheck"
 	"github.com/batchprompt/batchprompt/internal/client"
@@ -78,10 +80,7 @@ func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *clien
 	} else {
 		paid.cost += *row.CostUSD
 	}
-	var problem *answercheck.Problem
-	if ch := resp.Completion.Choices; len(ch) > 0 {
-		problem = r.answers.Check(ch[0].Message.Content, ch[0].Message.Refusal, string(ch[0].FinishReason))
-	}
+	problem := r.answerProblem(resp.Completion)
 	if problem != nil && paid.n < r.opt.MaxParseAttempts {
 		r.p.retries.Add(1)
 		r.opt.Logger.Debug("retrying a broken structured answer", "row", p.Pos.String(), "kind", problem.Kind, "error", problem.Msg)
@@ -99,4 +98,23 @@ func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *clien
 		row.Error = fmt.Sprintf("%s: %s (%d tries)", p.Pos, problem.Msg, paid.n)
 	}
 	return false
+}
+
+// answerProblem checks the first choice of an answer (nil: usable).
+func (r *runner) answerProblem(c openai.ChatCompletionResponse) *answercheck.Problem {
+	if r.answers == nil || len(c.Choices) == 0 {
+		return nil
+	}
+	ch := c.Choices[0]
+	return r.answers.Check(ch.Message.Content, ch.Message.Refusal, string(ch.FinishReason))
+}
+
+// checkBatchAnswer makes a Batch API answer that breaks the response
+// format an error row saying why. It is not retried here: a retry would
+// be another batch, up to a day later; --retry-failed sends it again.
+func (r *runner) checkBatchAnswer(p request.Request, row *checkpoint.Row, c openai.ChatCompletionResponse) {
+	if problem := r.answerProblem(c); problem != nil {
+		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
+		row.Error = fmt.Sprintf("%s: %s (a Batch API answer, not retried: --retry-failed sends it again)", p.Pos, problem.Msg)
+	}
 }

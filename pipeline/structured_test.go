@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
@@ -267,4 +268,54 @@ func TestStructuredOutputFaults(t *testing.T) {
 		}
 		t.Logf("%v", seen)
 	})
+}
+
+// Through the Batch API a broken answer is not retried (that would be
+// another batch): it is an error row naming the fault, and no row is lost.
+func TestStructuredOutputBatchAPI(t *testing.T) {
+	cfg := simulator.Config{Seed: 5, Schema: simulator.SchemaFaults{Refusal: 0.3},
+		Batch: simulator.BatchConfig{}.WithLifecycle(20 * time.Second)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 60
+		job := structuredJob(t, e, n)
+		job.Outputs = job.Outputs[1:]
+		job.BatchAPI = true
+		s, err := Run(context.Background(), job, batchOpts(e))
+		if err != nil || s.Stop != Completed {
+			t.Fatalf("err %v stop %v", err, s.Stop)
+		}
+		rows := readJSONL(t, job.Outputs[0])
+		if len(rows) != n || s.OK+s.Failed != n || s.Failed == 0 || s.OK == 0 {
+			t.Fatalf("%d rows, %d ok, %d failed", len(rows), s.OK, s.Failed)
+		}
+		for _, row := range rows {
+			msg, _ := row["error"].(string)
+			switch {
+			case msg == "" && row["sentiment"] == nil:
+				t.Errorf("an OK row without its typed columns: %v", row)
+			case msg != "" && (!strings.Contains(msg, "refused: "+simulator.RefusalText) || !strings.Contains(msg, "Batch API")):
+				t.Errorf("error %q, want the refusal", msg)
+			}
+		}
+	})
+}
+
+// estimate counts the response_format in every prompt.
+func TestStructuredOutputEstimate(t *testing.T) {
+	e := &memEnv{dir: t.TempDir()}
+	job := structuredJob(t, e, 10)
+	with, err := Estimate(context.Background(), job, EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job.JSONSchema = nil
+	without, err := Estimate(context.Background(), job, EstimateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, _ := request.ResponseFormat([]byte(reviewSchema), "review", false)
+	extra := with.PromptTokens.Total - without.PromptTokens.Total
+	if extra < 10*int64(len(rf))/8 || extra > 10*int64(len(rf)) {
+		t.Errorf("the schema (%d bytes) adds %d tokens over 10 rows", len(rf), extra)
+	}
 }
