@@ -188,8 +188,8 @@ func checkNumbers(f *runFlags) error {
 		return bad("--stall-timeout %s: want a positive duration, e.g. 10m", f.stallTimeout)
 	case f.drainTimeout <= 0:
 		return bad("--drain-timeout %s: want a positive duration, e.g. 30s", f.drainTimeout)
-	case f.progressInterval <= 0:
-		return bad("--progress-interval %s: want a positive duration, e.g. 30s", f.progressInterval)
+	case f.progressInterval < 0:
+		return bad("--progress-interval %s: want 0 (no progress lines) or a positive duration, e.g. 30s", f.progressInterval)
 	}
 	return nil
 }
