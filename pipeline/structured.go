@@ -95,7 +95,7 @@ func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *clien
 	}
 	if problem != nil {
 		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
-		row.Error = fmt.Sprintf("%s: %s (%d tries)", p.Pos, problem.Msg, paid.n)
+		row.Error = fmt.Sprintf("%s: %s (%s)", p.Pos, problem.Msg, triesText(paid.n))
 	}
 	return false
 }
@@ -117,4 +117,12 @@ func (r *runner) checkBatchAnswer(p request.Request, row *checkpoint.Row, c open
 		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
 		row.Error = fmt.Sprintf("%s: %s (a Batch API answer, not retried: --retry-failed sends it again)", p.Pos, problem.Msg)
 	}
+}
+
+// triesText is "1 try" or "n tries".
+func triesText(n int) string {
+	if n == 1 {
+		return "1 try"
+	}
+	return fmt.Sprintf("%d tries", n)
 }

@@ -172,6 +172,17 @@ func TestStructuredOutputTypedColumns(t *testing.T) {
 		if nulls == 0 || nulls == n {
 			t.Errorf("%d of %d notes are NULL: the test should see both a NULL and a value", nulls, n)
 		}
+
+		// export derives the same columns from the state database alone.
+		exported := filepath.Join(e.dir, "export.jsonl")
+		if _, err := Export(context.Background(), ExportSpec{State: job.State, Outputs: []string{exported}}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(job.Outputs[1])
+		b, _ := os.ReadFile(exported)
+		if !bytes.Equal(a, b) {
+			t.Errorf("export differs from run's output:\n%.300s\n%.300s", b, a)
+		}
 	})
 }
 
@@ -317,5 +328,23 @@ func TestStructuredOutputEstimate(t *testing.T) {
 	extra := with.PromptTokens.Total - without.PromptTokens.Total
 	if extra < 10*int64(len(rf))/8 || extra > 10*int64(len(rf)) {
 		t.Errorf("the schema (%d bytes) adds %d tokens over 10 rows", len(rf), extra)
+	}
+}
+
+// A job without a schema keeps its fingerprint and bodies as they were:
+// its state database resumes across the upgrade.
+func TestNoSchemaLeavesJobsAsTheyWere(t *testing.T) {
+	e := &memEnv{dir: t.TempDir()}
+	job := structuredJob(t, e, 1)
+	job.JSONSchema = nil
+	if _, ok := job.Fingerprint()["response_format"]; ok {
+		t.Error("a job without a schema gained a fingerprint key")
+	}
+	if s := job.Schema(); s.Structured != nil {
+		t.Errorf("a job without a schema has typed columns: %v", s.Structured)
+	}
+	job.JSONSchema = []byte(reviewSchema)
+	if fp := job.Fingerprint()["response_format"]; !strings.Contains(fp, `"strict":true`) {
+		t.Errorf("the schema is not in the fingerprint: %q", fp)
 	}
 }
