@@ -69,29 +69,33 @@ func (r *runner) closeDedupe() {
 	}
 }
 
-// deduplicate answers, among the claimed rows of one batch, those whose
-// request another row of the job has in flight or answered (a copy, now
-// or when the leader's answer comes), that the state database already
-// answered (after a crash between a paid answer and its copies), or that
-// the response cache holds. It returns the rows to send. Every row it
-// holds back is pending in the state database until its copy is
-// committed, so an interrupted run loses nothing.
-func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]request.Request, error) {
+// deduplicate answers, among the rows of one batch about to be claimed,
+// those whose request another row of the job answered or has in flight
+// (a copy, now or when the leader's answer comes), that the state
+// database answered (after a crash between a paid answer and its
+// copies), or that the response cache holds. It returns the rows to send,
+// and by key the rows answered now, which route commits in place of their
+// pending claims (one write a row, visible before the next batch is
+// routed). A row waiting on a leader in flight is claimed pending, so an
+// interrupted run loses nothing.
+func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]request.Request, map[string]checkpoint.Row, error) {
 	d := &r.dd
 	if d.table == nil && d.cache == nil {
-		return send, nil
+		return send, nil, nil
 	}
+	b := &dedupeBatch{answered: map[string]checkpoint.Row{}, here: make(map[string]bool, len(send))}
 	lead := send[:0:0]
 	if d.table == nil {
 		lead = send
 	} else {
 		d.table.Prune(r.commit.Flushes())
 		for _, row := range send {
+			b.here[row.Key] = true
 			switch v, ans := d.table.Claim(row.Hash, follower(row)); v {
 			case dedupe.Lead:
 				lead = append(lead, row)
 			case dedupe.Copy:
-				r.finish(r.copyRow(row, ans, checkpoint.FromDuplicate))
+				b.answered[row.Key] = r.copyRow(row, ans, checkpoint.FromDuplicate)
 			}
 		}
 		hashes := make([]string, len(lead))
@@ -100,15 +104,15 @@ func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]req
 		}
 		found, err := r.db.Answers(ctx, hashes)
 		if err != nil {
-			return nil, r.stateFailed(err)
+			return nil, nil, r.stateFailed(err)
 		}
-		lead = r.answerLeaders(lead, func(row request.Request) (checkpoint.Row, bool) {
+		lead = r.answerLeaders(b, lead, func(row request.Request) (checkpoint.Row, bool) {
 			ans, ok := found[row.Hash]
 			return ans, ok
 		}, checkpoint.FromDuplicate)
 	}
 	if d.cache == nil || len(lead) == 0 {
-		return lead, nil
+		return lead, b.answered, nil
 	}
 	keys := make([]respcache.Key, len(lead))
 	for i, row := range lead {
@@ -120,7 +124,7 @@ func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]req
 		r.opt.Logger.Warn("response cache unreadable; sending instead", "err", err)
 		hits = nil
 	}
-	lead = r.answerLeaders(lead, func(row request.Request) (checkpoint.Row, bool) {
+	lead = r.answerLeaders(b, lead, func(row request.Request) (checkpoint.Row, bool) {
 		a, ok := hits[r.cacheKey(row)]
 		if !ok || (r.bodies && a.Body == nil) {
 			return checkpoint.Row{}, false // an answer without the body this job's outputs need
@@ -135,13 +139,20 @@ func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]req
 		d.keys[row.Hash] = k
 		d.mu.Unlock()
 	}
-	return lead, nil
+	return lead, b.answered, nil
 }
 
-// answerLeaders commits, for each leader that answer finds an answer for,
-// a copy served from from, and copies for the rows that followed it; it
-// returns the leaders still without an answer.
-func (r *runner) answerLeaders(lead []request.Request, answer func(request.Request) (checkpoint.Row, bool), from checkpoint.Source) []request.Request {
+// dedupeBatch is what deduplicate learns of one batch.
+type dedupeBatch struct {
+	answered map[string]checkpoint.Row // by key: rows of the batch answered now
+	here     map[string]bool           // the keys of the batch's rows
+}
+
+// answerLeaders answers each leader that answer finds an answer for with
+// a copy served from from, and the rows that followed it with copies: a
+// row of this batch through b, a row claimed by an earlier batch through
+// finish. It returns the leaders still without an answer.
+func (r *runner) answerLeaders(b *dedupeBatch, lead []request.Request, answer func(request.Request) (checkpoint.Row, bool), from checkpoint.Source) []request.Request {
 	rest := lead[:0:0]
 	for _, row := range lead {
 		ans, ok := answer(row)
@@ -150,10 +161,16 @@ func (r *runner) answerLeaders(lead []request.Request, answer func(request.Reque
 			continue
 		}
 		cp := r.copyRow(row, ans, from)
-		r.finish(cp)
-		if r.dd.table != nil {
-			for _, f := range r.dd.table.Resolve(row.Hash, cp, r.commit.Flushes()) {
-				r.finish(r.copyRow(f, cp, checkpoint.FromDuplicate))
+		b.answered[row.Key] = cp
+		if r.dd.table == nil {
+			continue
+		}
+		// 0: route commits cp before the next batch looks anything up.
+		for _, f := range r.dd.table.Resolve(row.Hash, cp, 0) {
+			if c := r.copyRow(f, cp, checkpoint.FromDuplicate); b.here[f.Key] {
+				b.answered[f.Key] = c
+			} else {
+				r.finish(c)
 			}
 		}
 	}

@@ -199,6 +199,17 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 	if err := r.db.SetKept(ctx, kept); err != nil {
 		return r.stateFailed(err)
 	}
+	// Rows answered without sending (dedupe.go) are committed answered
+	// instead of pending.
+	var answered map[string]checkpoint.Row
+	if send, answered, err = r.deduplicate(ctx, send); err != nil {
+		return err
+	}
+	for i := range claims {
+		if a, ok := answered[claims[i].Key]; ok {
+			claims[i] = a
+		}
+	}
 	if len(claims) > 0 {
 		if err := r.db.Commit(ctx, claims); err != nil {
 			return r.stateFailed(err)
@@ -209,8 +220,8 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			r.counted(errorRow(row))
 		}
 	}
-	if send, err = r.deduplicate(ctx, send); err != nil {
-		return err
+	for _, a := range answered {
+		r.counted(a)
 	}
 	for _, row := range send {
 		if r.dispatchCtx.Err() != nil {
