@@ -3,6 +3,8 @@ package writers
 import (
 	"bytes"
 	"encoding/json"
+	"io"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -150,5 +152,38 @@ func TestStructuredNameClash(t *testing.T) {
 	_, err = New("jsonl", &bytes.Buffer{}, Schema{IDColumn: "id", Keep: []string{"text"}, Structured: []jsonschema.Column{{Name: "text"}}})
 	if err == nil || !strings.Contains(err.Error(), "kept column") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// BenchmarkStructured measures writing a row whose answer is decoded into
+// typed columns, against the same row without a schema.
+func BenchmarkStructured(b *testing.B) {
+	s, _ := jsonschema.Parse([]byte(answerSchema))
+	cols, _ := s.Columns()
+	for _, format := range []string{"jsonl", "parquet"} {
+		for _, typed := range []bool{false, true} {
+			schema := Schema{RowNumberID: true}
+			name := format + "/plain"
+			if typed {
+				schema.Structured, name = cols, format+"/typed"
+			}
+			b.Run(name, func(b *testing.B) {
+				w, err := New(format, io.Discard, schema)
+				if err != nil {
+					b.Fatal(err)
+				}
+				row := Row{Output: answer1, Model: "m", FinishReason: "stop", Attempts: 1}
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					row.ID = strconv.Itoa(i)
+					if err := w.Write(row); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := w.Close(); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
 	}
 }
