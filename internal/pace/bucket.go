@@ -3,54 +3,73 @@ package pace
 import (
 	"math"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
-// bucket is a token bucket that paces reservations, like
-// golang.org/x/time/rate's Limiter, with one difference that matters when
-// the rate follows the server: a debt (reservations granted ahead of the
-// tokens) is kept in time, not in tokens. When the rate is cut, the callers
-// already given a time keep it and the next caller's wait is what it was,
-// rather than the old debt repaid at the new, slower rate (a queue of
-// reservations made at a high rate would otherwise stall every newcomer
-// for many seconds after a cut, and the share would read that stall as
-// "unused"). It is not safe for concurrent use: the Limiter's mutex
+// bucket is a token bucket that paces reservations: golang.org/x/time/rate's
+// Limiter, with one difference that matters when the rate follows the
+// server: a debt (reservations granted ahead of the tokens) is kept in
+// time, not in tokens. When the rate is cut, the callers already given a
+// time keep it and the next caller's wait is what it was, rather than the
+// old debt repaid at the new, slower rate (a queue of reservations made at
+// a high rate would otherwise stall every newcomer for many seconds after
+// a cut, and the share would read that stall as "unused"). rate.Limiter
+// keeps debts in tokens, so a cut while in debt rebuilds it holding the
+// debt rescaled. It is not safe for concurrent use: the Limiter's mutex
 // guards it.
 type bucket struct {
-	rate   float64 // tokens per second; +Inf: unlimited
+	lim    *rate.Limiter // in milli-tokens (see unit); nil: unlimited
+	perSec float64
 	burst  float64
-	tokens float64 // may be negative: the debt of reservations granted ahead
-	last   time.Time
 }
 
+// unit is how many of the rate.Limiter's tokens make one of ours:
+// rate.Limiter reserves whole tokens, and syncing to the server's
+// remaining header or rescaling a debt needs fractions (at a few requests
+// per second, rounding to whole requests would move the pace visibly).
+const unit = 1000
+
 // newUnlimited returns an unlimited bucket.
-func newUnlimited() *bucket { return &bucket{rate: math.Inf(1), burst: 1} }
+func newUnlimited() *bucket { return &bucket{burst: 1} }
 
 // newBucketAt returns a full bucket refilled at perSec, holding burst.
 func newBucketAt(perSec float64, burst int, now time.Time) *bucket {
-	return &bucket{rate: perSec, burst: float64(burst), tokens: float64(burst), last: now}
+	b := &bucket{perSec: perSec, burst: float64(burst)}
+	b.lim = holding(perSec, float64(burst), now, float64(burst))
+	return b
 }
 
-func (b *bucket) unlimited() bool { return math.IsInf(b.rate, 1) }
-
-// advance refills the bucket up to now; a now before the last refill
-// changes nothing.
-func (b *bucket) advance(now time.Time) {
-	if b.unlimited() {
-		return
-	}
-	if dt := now.Sub(b.last).Seconds(); dt > 0 {
-		b.tokens = math.Min(b.burst, b.tokens+dt*b.rate)
-		b.last = now
-	}
+// holding returns a rate.Limiter at perSec and burst holding tokens at
+// now (negative: a debt), all in our tokens.
+func holding(perSec, burst float64, now time.Time, tokens float64) *rate.Limiter {
+	l := rate.NewLimiter(rate.Limit(perSec*unit), int(math.Ceil(burst*unit)))
+	l.TokensAt(now) // a new Limiter starts full
+	take(l, now, burst-tokens)
+	return l
 }
+
+// take removes n of our tokens from l at now, in reservations no larger
+// than its burst (rate.Limiter refuses larger ones; the balance may go
+// negative).
+func take(l *rate.Limiter, now time.Time, n float64) []*rate.Reservation {
+	var rs []*rate.Reservation
+	for left := int(math.Round(n * unit)); left > 0; {
+		k := min(left, max(1, l.Burst()))
+		rs = append(rs, l.ReserveN(now, k))
+		left -= k
+	}
+	return rs
+}
+
+func (b *bucket) unlimited() bool { return b.lim == nil }
 
 // tokensAt returns what the bucket holds at now (negative: in debt).
 func (b *bucket) tokensAt(now time.Time) float64 {
 	if b.unlimited() {
 		return b.burst
 	}
-	b.advance(now)
-	return b.tokens
+	return b.lim.TokensAt(now) / unit
 }
 
 // reserve takes n tokens at now and returns how long the caller must wait
@@ -60,17 +79,17 @@ func (b *bucket) reserve(now time.Time, n float64) (time.Duration, func(time.Tim
 	if b.unlimited() {
 		return 0, func(time.Time) {}
 	}
-	b.advance(now)
-	b.tokens -= n
 	var wait time.Duration
-	if b.tokens < 0 && b.rate > 0 {
-		wait = time.Duration(-b.tokens / b.rate * float64(time.Second))
+	for _, r := range take(b.lim, now, n) {
+		wait = max(wait, r.DelayFrom(now))
 	}
 	due := now.Add(wait)
+	// rate.Reservation.CancelAt refunds only what later reservations have
+	// not built on; a caller giving up before its turn hands its tokens
+	// back whole, as if it had never asked.
 	cancel := func(at time.Time) {
 		if at.Before(due) {
-			b.advance(at)
-			b.tokens = math.Min(b.burst, b.tokens+n)
+			b.lim = holding(b.perSec, b.burst, at, math.Min(b.burst, b.tokensAt(at)+n))
 		}
 	}
 	return wait, cancel
@@ -82,18 +101,25 @@ func (b *bucket) setRate(now time.Time, perSec float64) {
 	if b.unlimited() || perSec <= 0 {
 		return
 	}
-	b.advance(now)
-	if b.tokens < 0 {
-		b.tokens *= perSec / b.rate
+	if t := b.tokensAt(now); t < 0 {
+		b.lim = holding(perSec, b.burst, now, t*perSec/b.perSec)
+	} else {
+		b.lim.SetLimitAt(now, rate.Limit(perSec*unit))
 	}
-	b.rate = perSec
+	b.perSec = perSec
 }
 
 // setBurst changes what the bucket holds at most.
 func (b *bucket) setBurst(now time.Time, n float64) {
-	b.advance(now)
 	b.burst = n
-	b.tokens = math.Min(b.tokens, n)
+	if b.unlimited() {
+		return
+	}
+	t := b.tokensAt(now)
+	b.lim.SetBurstAt(now, int(math.Ceil(n*unit)))
+	if t > n {
+		take(b.lim, now, t-n)
+	}
 }
 
 // drainTo takes whatever the bucket holds above remaining, so that we
@@ -102,6 +128,7 @@ func (b *bucket) drainTo(now time.Time, remaining float64) {
 	if b.unlimited() {
 		return
 	}
-	b.advance(now)
-	b.tokens = math.Min(b.tokens, remaining)
+	if excess := b.tokensAt(now) - remaining; excess > 0 {
+		take(b.lim, now, excess)
+	}
 }
