@@ -91,7 +91,7 @@ func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]req
 		d.table.Prune(r.commit.Flushes())
 		for _, row := range send {
 			b.here[row.Key] = true
-			switch v, ans := d.table.Claim(row.Hash, follower(row)); v {
+			switch v, ans := d.table.Claim(row.Hash, dedupe.Follower(row)); v {
 			case dedupe.Lead:
 				lead = append(lead, row)
 			case dedupe.Copy:
@@ -129,9 +129,7 @@ func (r *runner) deduplicate(ctx context.Context, send []request.Request) ([]req
 		if !ok || (r.bodies && a.Body == nil) {
 			return checkpoint.Row{}, false // an answer without the body this job's outputs need
 		}
-		return checkpoint.Row{Status: checkpoint.StatusOK, Output: a.Output, FinishReason: a.FinishReason, Model: a.Model,
-			PromptTokens: a.PromptTokens, CompletionTokens: a.CompletionTokens, CachedTokens: a.CachedTokens,
-			ReasoningTokens: a.ReasoningTokens, HTTPStatus: 200, RequestID: a.RequestID, ResponseBody: a.Body}, true
+		return dedupe.FromCache(a), true
 	}, checkpoint.FromCache)
 	for _, row := range lead {
 		k := r.cacheKey(row)
@@ -193,10 +191,7 @@ func (r *runner) resolveCopies(row checkpoint.Row) {
 		delete(d.keys, row.RequestHash)
 		d.mu.Unlock()
 		if ok && row.Status == checkpoint.StatusOK {
-			d.writer.Add(context.WithoutCancel(r.dispatchCtx), respcache.Entry{Key: key, Answer: respcache.Answer{
-				Model: row.Model, Output: row.Output, FinishReason: row.FinishReason, PromptTokens: row.PromptTokens,
-				CompletionTokens: row.CompletionTokens, CachedTokens: row.CachedTokens, ReasoningTokens: row.ReasoningTokens,
-				RequestID: row.RequestID, Body: row.ResponseBody, Stored: r.clk.Now()}})
+			d.writer.Add(context.WithoutCancel(r.dispatchCtx), respcache.Entry{Key: key, Answer: dedupe.ToCache(row, r.clk.Now())})
 		}
 	}
 	if d.table == nil {
@@ -213,20 +208,10 @@ func (r *runner) resolveCopies(row checkpoint.Row) {
 	}
 }
 
-// copyRow is row p answered with src's answer, at no cost, as served from.
+// copyRow is row p answered with src's answer at no cost, as served
+// from; a success counts toward the run's savings.
 func (r *runner) copyRow(p request.Request, src checkpoint.Row, from checkpoint.Source) checkpoint.Row {
-	zero := 0.0
-	out := checkpoint.Row{
-		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: src.Status, ID: p.ID, Kept: p.Kept,
-		Output: src.Output, FinishReason: src.FinishReason, Model: src.Model,
-		PromptTokens: src.PromptTokens, CompletionTokens: src.CompletionTokens,
-		CachedTokens: src.CachedTokens, ReasoningTokens: src.ReasoningTokens, CostUSD: &zero,
-		Error: src.Error, ErrorKind: src.ErrorKind, HTTPStatus: src.HTTPStatus, Position: p.Pos.String(),
-		RequestID: src.RequestID, ServedFrom: from,
-	}
-	if r.bodies {
-		out.ResponseBody = src.ResponseBody
-	}
+	out := dedupe.CopyRow(p, src, from, r.bodies)
 	if src.Status != checkpoint.StatusOK {
 		return out
 	}
@@ -243,11 +228,6 @@ func (r *runner) copyRow(p request.Request, src checkpoint.Row, from checkpoint.
 	return out
 }
 
-// follower is what a row waiting on another's answer keeps: not its body.
-func follower(p request.Request) request.Request {
-	return request.Request{Seq: p.Seq, Pos: p.Pos, Key: p.Key, ID: p.ID, Kept: p.Kept, Model: p.Model, Hash: p.Hash}
-}
-
 // cacheKey is the response cache's key for row: its hash, and where it
 // would be sent.
 func (r *runner) cacheKey(row request.Request) respcache.Key {
@@ -258,4 +238,3 @@ func (r *runner) savings() Savings {
 	return Savings{Duplicates: r.dd.duplicates.Load(), CacheHits: r.dd.cacheHits.Load(),
 		SavedUSD: float64(r.dd.savedNano.Load()) / 1e9}
 }
-
