@@ -80,7 +80,7 @@ func newBatchExec(r *runner) (*batchExec, error) {
 		Clock: r.clk, Tag: tag, PollInterval: r.opt.BatchPollInterval, Rounds: r.opt.BatchRounds,
 		FinishSyncAfter: r.opt.BatchFinishSync, Detach: r.opt.Detach, Cancel: r.opt.BatchCancel,
 		QueueTokens: r.opt.BatchQueueTokens, Limits: r.opt.batchLimits, Logger: r.opt.Logger,
-	}, batchapi.Hooks{Deliver: e.deliver, Tail: e.tail, Reserve: e.reserve})
+	}, batchapi.Hooks{Deliver: e.deliver, Tail: e.tail, Reserve: e.reserve, Batch: e.progress})
 	if err != nil {
 		return nil, fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
@@ -88,9 +88,10 @@ func newBatchExec(r *runner) (*batchExec, error) {
 }
 
 func (e *batchExec) Send(req request.Request) {
-	p := req
-	p.Body = nil
-	e.reqs[req.Key] = p
+	// Only what a result row needs is kept: the body waits in the spool,
+	// and the rendered messages are not needed again.
+	e.reqs[req.Key] = request.Request{Seq: req.Seq, Pos: req.Pos, Key: req.Key, ID: req.ID, Kept: req.Kept,
+		Model: req.Model, Hash: req.Hash, MaxOut: req.MaxOut, Tokens: req.Tokens, Charge: req.Charge}
 	e.r.modelFor(req.Model)
 	if err := e.x.Add(batchapi.Item{Key: req.Key, Model: req.Model, Body: req.Body, Tokens: req.Tokens, MaxOut: req.MaxOut}); err != nil {
 		e.r.fail(err)
@@ -158,6 +159,15 @@ func (e *batchExec) deliver(res batchapi.Result) float64 {
 		return *row.CostUSD
 	}
 	return 0
+}
+
+// progress logs a batch's status and counts each time they change.
+func (e *batchExec) progress(c checkpoint.BatchChunk) {
+	if c.BatchID == "" {
+		return
+	}
+	e.r.opt.Logger.Info("batch", "id", c.BatchID, "model", c.Model, "status", c.Status, "completed", c.Completed,
+		"failed", c.Failed, "requests", c.Requests, "round", c.Round)
 }
 
 // tail sends a row synchronously: its batch was cancelled at the

@@ -255,3 +255,35 @@ func TestBatchAPIQueueLimitIsAWait(t *testing.T) {
 		})
 	}
 }
+
+// --max-cost reserves each input file's worst case at Batch API prices
+// before it is uploaded: a cap below it uploads nothing; a cap above it
+// completes the job.
+func TestBatchAPIMaxCostReservesBeforeUpload(t *testing.T) {
+	cfg := simulator.Config{Seed: 10, Batch: simulator.BatchConfig{}.WithLifecycle(10 * time.Second)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 50
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		maxTok := int64(100)
+		job.Params.MaxTokens = &maxTok
+		price, _ := batchTestPrice()
+		opt := batchOpts(e)
+		opt.MaxCostUSD = price.BatchWorstCase(100, 100) // less than fifty rows' worst case
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != BudgetReached || e.sim.BatchStats().FilesCreated != 0 {
+			t.Fatalf("stop=%v err=%v files=%d, want BudgetReached before any upload", s.Stop, s.Err, e.sim.BatchStats().FilesCreated)
+		}
+		opt.MaxCostUSD = 1
+		s, err = Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Completed || s.OK != n || s.SpentUSD > 1 {
+			t.Fatalf("stop=%v err=%v ok=%d spent=%v", s.Stop, s.Err, s.OK, s.SpentUSD)
+		}
+	})
+}
