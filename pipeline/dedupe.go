@@ -163,8 +163,8 @@ func (r *runner) answerLeaders(b *dedupeBatch, lead []request.Request, answer fu
 		if r.dd.table == nil {
 			continue
 		}
-		// 0: route commits cp before the next batch looks anything up.
-		for _, f := range r.dd.table.Resolve(row.Hash, cp, 0) {
+		// route commits cp before the next batch looks anything up.
+		for _, f := range r.dd.table.Resolve(row.Hash, cp, dedupe.Visible) {
 			if c := r.copyRow(f, cp, checkpoint.FromDuplicate); b.here[f.Key] {
 				b.answered[f.Key] = c
 			} else {

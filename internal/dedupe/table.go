@@ -70,11 +70,16 @@ func (t *Table[F, A]) Claim(hash string, row F) (v Verdict, answer A) {
 	}
 }
 
+// Visible is the ticket of an answer that the database's readers will
+// see by the next Prune (it is committed, or about to be, outside the
+// committer): Prune drops it whatever the flush count.
+const Visible = ^uint64(0)
+
 // Resolve records the leader's answer for hash and returns the rows that
 // followed it, which the caller answers with copies. ticket is the
 // committer's flush count read after the leader's own row was queued for
-// commit (0 when the answer is already in the database): later claims
-// copy the answer from here until Prune sees it committed.
+// commit, or Visible: later claims copy the answer from here until Prune
+// sees it committed.
 func (t *Table[F, A]) Resolve(hash string, answer A, ticket uint64) []F {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -108,7 +113,7 @@ func (t *Table[F, A]) Drop(hash string) []F {
 
 // Prune forgets the answers whose rows are committed by now: those queued
 // when the committer's flush count was at most flushes-2 (a row queued at
-// count k is committed once the count reaches k+2). A later claim of a
+// count k is committed once the count reaches k+2), and Visible ones. A later claim of a
 // pruned hash leads, and the caller finds the answer in the database.
 // Cost: proportional to the answers it drops.
 func (t *Table[F, A]) Prune(flushes uint64) {
@@ -121,7 +126,7 @@ func (t *Table[F, A]) Prune(flushes uint64) {
 			n++
 			continue
 		}
-		if f.ticket+2 > flushes {
+		if f.ticket != Visible && f.ticket+2 > flushes {
 			break
 		}
 		delete(t.flights, h)

@@ -63,4 +63,12 @@ func TestPruneKeepsWhatIsNotCommitted(t *testing.T) {
 	if v, _ := tb.Claim("a", "x"); v != Lead {
 		t.Errorf("claim after prune = %v, want Lead", v)
 	}
+
+	// A Visible answer goes at the next Prune, even before any flush: a
+	// job answered entirely without sending must not keep every answer.
+	tb.Resolve("a", "A", Visible)
+	tb.Prune(0)
+	if got := tb.Len(); got != 0 {
+		t.Errorf("after Prune(0): %d held, want the Visible answer gone", got)
+	}
 }
