@@ -80,7 +80,7 @@ func newBatchExec(r *runner) (*batchExec, error) {
 		Clock: r.clk, Tag: tag, PollInterval: r.opt.BatchPollInterval, Rounds: r.opt.BatchRounds,
 		FinishSyncAfter: r.opt.BatchFinishSync, Detach: r.opt.Detach, Cancel: r.opt.BatchCancel,
 		QueueTokens: r.opt.BatchQueueTokens, Limits: r.opt.batchLimits, Logger: r.opt.Logger,
-	}, batchapi.Hooks{Deliver: e.deliver, Tail: e.tail, Reserve: e.reserve, Batch: e.progress})
+	}, batchapi.Hooks{Deliver: e.deliver, Tail: e.tail, Reserve: e.reserve, Hold: e.hold, Batch: e.progress})
 	if err != nil {
 		return nil, fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
@@ -101,7 +101,19 @@ func (e *batchExec) Send(req request.Request) {
 // Wait runs the batches; the engine has sent every row.
 func (e *batchExec) Wait() {
 	r := e.r
-	out, err := e.x.Run(r.dispatchCtx)
+	// The run stops polling when it is stopped, except by the budget cap:
+	// batches already submitted are paid for, so they are still collected.
+	ctx, cancel := context.WithCancel(r.sendCtx)
+	defer cancel()
+	defer context.AfterFunc(r.dispatchCtx, func() {
+		r.mu.Lock()
+		budget := r.stop == BudgetReached
+		r.mu.Unlock()
+		if !budget {
+			cancel()
+		}
+	})()
+	out, err := e.x.Run(ctx)
 	if e.sync != nil {
 		e.sync.Wait()
 	}
@@ -112,7 +124,9 @@ func (e *batchExec) Wait() {
 	s := &r.batchSum
 	s.Submitted, s.Live, s.Pending = out.Submitted, out.Live, out.Pending
 	switch {
-	case out.Pending == 0 || r.dispatchCtx.Err() != nil:
+	case out.Pending == 0 || ctx.Err() != nil:
+	case out.Blocked != nil:
+		r.stopWith(BudgetReached, out.Blocked)
 	case r.opt.BatchCancel:
 		r.stopWith(Interrupted, fmt.Errorf("batches cancelled; %d rows have no result: rerun the job to submit them again", out.Pending))
 	case r.opt.Detach || out.Live > 0:
@@ -184,16 +198,16 @@ func (e *batchExec) tail(key string, body []byte) {
 
 // reserve books a file's worst case at Batch API prices against
 // --max-cost before it is uploaded.
-func (e *batchExec) reserve(model string, tokens, maxOut []int64) (func(float64), error) {
+func (e *batchExec) reserve(model string, tokens, maxOut []int64) (func(float64), float64, error) {
 	r := e.r
 	if r.cap == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
 	m := r.modelFor(model)
 	if !m.priced {
 		err := fmt.Errorf("--max-cost needs a price for model %s: give one with --prices FILE", model)
 		r.stopWith(Failed, err)
-		return nil, err
+		return nil, 0, err
 	}
 	var worst float64
 	for i := range tokens {
@@ -203,8 +217,23 @@ func (e *batchExec) reserve(model string, tokens, maxOut []int64) (func(float64)
 	if err != nil {
 		err = fmt.Errorf("the next batch could cost up to $%.6f and the cap is $%.2f with $%.4f spent and $%.4f reserved: rerun with a higher --max-cost to continue",
 			worst, r.cap.Limit(), r.cap.Spent(), r.cap.Reserved())
-		r.stopWith(BudgetReached, err)
-		return nil, err
+		return nil, 0, err
+	}
+	return func(spent float64) { res.Settle(spent) }, worst, nil
+}
+
+// hold books again, against this run's cap, the worst case an earlier run
+// reserved for a batch still running: its answers will be paid for. A
+// cap lowered below it since holds nothing, and holds new submissions
+// back.
+func (e *batchExec) hold(worst float64) (func(float64), error) {
+	r := e.r
+	if r.cap == nil {
+		return nil, nil
+	}
+	res, err := r.cap.Reserve(worst)
+	if err != nil {
+		return nil, fmt.Errorf("batches still running may cost up to $%.6f, more than the cap of $%.2f leaves: rerun with a higher --max-cost to submit the rest", worst, r.cap.Limit())
 	}
 	return func(spent float64) { res.Settle(spent) }, nil
 }

@@ -287,3 +287,41 @@ func TestBatchAPIMaxCostReservesBeforeUpload(t *testing.T) {
 		}
 	})
 }
+
+// A rerun books again what the batches still running may cost, so a cap
+// that stopped the second file stops it again until the first is
+// collected (and paid for what it really cost).
+func TestBatchAPIMaxCostHoldsAcrossRuns(t *testing.T) {
+	cfg := simulator.Config{Seed: 12, Batch: simulator.BatchConfig{}.WithLifecycle(time.Hour)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 50
+		job := e.job(writeCSV(t, e.dir, n))
+		job.BatchAPI = true
+		maxTok := int64(1000)
+		job.Params.MaxTokens = &maxTok
+		price, _ := batchTestPrice()
+		opt := batchOpts(e)
+		opt.batchLimits.MaxRequests = 25
+		opt.Detach = true
+		opt.MaxCostUSD = 1.5 * 25 * price.BatchWorstCase(40, maxTok) // one file's worst case, and a half
+		for run := 1; run <= 2; run++ {
+			s, err := Run(context.Background(), job, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st := e.sim.BatchStats(); s.Stop != BudgetReached || st.FilesCreated != 1 {
+				t.Fatalf("run %d: stop=%v err=%v, %d files: want the second file held back by the cap", run, s.Stop, s.Err, st.FilesCreated)
+			}
+		}
+		time.Sleep(2 * time.Hour) // fake time: the first batch completes
+		opt.Detach = false
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Completed || s.OK != n {
+			t.Fatalf("stop=%v err=%v ok=%d, want the rest submitted once the first batch was paid for", s.Stop, s.Err, s.OK)
+		}
+		checkOnce(t, e, job, n)
+	})
+}

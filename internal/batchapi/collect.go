@@ -106,6 +106,7 @@ func (x *Exec) collect(ctx context.Context, c *chunk, b openai.Batch) error {
 		x.again(c, k, code, msg)
 	}
 	c.release()
+	x.blocked = nil // the budget may have room now
 	if err := x.api.Delete(ctx, c.rec.FileID); err != nil {
 		x.log.Warn("could not delete a batch input file", "err", err)
 	}

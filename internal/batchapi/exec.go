@@ -46,9 +46,14 @@ type Hooks struct {
 	// the finish-sync deadline before it ran.
 	Tail func(key string, body []byte)
 	// Reserve books a file's worst case before it is uploaded; an error
-	// stops further submissions. settle hands back the reservation with
-	// what the file's answers cost. nil: no budget.
-	Reserve func(model string, tokens, maxOut []int64) (settle func(spentUSD float64), err error)
+	// holds further submissions back until a batch is collected (and its
+	// real cost settled), or for good when none is running. settle hands back the reservation with
+	// what the file's answers cost; worst is what was booked. nil: no
+	// budget.
+	Reserve func(model string, tokens, maxOut []int64) (settle func(spentUSD float64), worst float64, err error)
+	// Hold books again what an earlier run reserved for a batch still
+	// running, so that the cap counts it in this run too. nil: no budget.
+	Hold func(worstUSD float64) (settle func(spentUSD float64), err error)
 	// Batch, if set, is told each time a batch's record changes.
 	Batch func(checkpoint.BatchChunk)
 }
@@ -75,6 +80,9 @@ type Outcome struct {
 	Pending   int // requests without a final result: in live batches or not yet submitted
 	Live      int // batches still running
 	Submitted int // batches created by this run
+	// Blocked is the budget's refusal that keeps requests from being
+	// submitted at the end of the run, nil when none does.
+	Blocked error
 }
 
 // Exec answers requests through the Batch API. Add every request, then
@@ -95,7 +103,8 @@ type Exec struct {
 	queue    map[string][]string // model → keys waiting for a batch
 	models   []string            // queue's keys in the order first seen
 	learned  map[string]int64    // model → enqueued-token limit learned from a refusal
-	noSubmit bool                // the budget stopped submissions
+	noSubmit bool                // cancel mode: nothing is submitted
+	blocked  error               // the budget refused a submission; cleared when a batch is collected
 	out      Outcome
 }
 

@@ -22,7 +22,7 @@ import (
 // batches are left as they are.
 func (x *Exec) Run(ctx context.Context) (Outcome, error) {
 	err := x.run(ctx)
-	x.out.Pending, x.out.Live = 0, 0
+	x.out.Pending, x.out.Live, x.out.Blocked = 0, 0, x.blocked
 	for _, e := range x.items {
 		if !e.done {
 			x.out.Pending++
@@ -82,7 +82,7 @@ func (x *Exec) waiting() bool {
 	if x.anyLive() {
 		return true
 	}
-	if x.noSubmit {
+	if x.noSubmit || x.blocked != nil {
 		return false
 	}
 	for _, q := range x.queue {
@@ -168,6 +168,13 @@ func (x *Exec) cancelLive(ctx context.Context) error {
 // results were not all committed are collected again.
 func (x *Exec) recover(ctx context.Context) error {
 	for _, c := range x.sorted() {
+		if c.running() && c.pending > 0 && c.rec.ReservedUSD > 0 && x.hooks.Hold != nil {
+			settle, err := x.hooks.Hold(c.rec.ReservedUSD)
+			if err != nil {
+				x.blocked = errors.Join(errStopped, err)
+			}
+			c.settle = settle
+		}
 		var err error
 		switch c.rec.State {
 		case checkpoint.ChunkUploading:

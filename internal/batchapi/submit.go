@@ -45,12 +45,12 @@ func (x *Exec) retry(ctx context.Context, retryable func(error) bool, fn func() 
 // model's enqueued-token limit beside the batches still running.
 func (x *Exec) submitQueued(ctx context.Context) error {
 	for _, model := range x.models {
-		if x.noSubmit || ctx.Err() != nil {
+		if x.noSubmit || x.blocked != nil || ctx.Err() != nil {
 			return nil
 		}
 		if err := x.submitModel(ctx, model); err != nil {
 			if errors.Is(err, errStopped) {
-				x.noSubmit = true
+				x.blocked = err
 				return nil
 			}
 			return err
@@ -159,15 +159,16 @@ func (x *Exec) submitChunk(ctx context.Context, model string, keys []string, f S
 		tokens[i], maxOut[i] = e.tokens, e.maxOut
 	}
 	c := &chunk{keys: keys, pending: len(keys)}
+	var worst float64
 	if x.hooks.Reserve != nil {
-		settle, err := x.hooks.Reserve(model, tokens, maxOut)
+		settle, w, err := x.hooks.Reserve(model, tokens, maxOut)
 		if err != nil {
 			return errors.Join(errStopped, err)
 		}
-		c.settle = settle
+		c.settle, worst = settle, w
 	}
 	c.rec = checkpoint.BatchChunk{Model: model, Round: round, Requests: len(keys), Tokens: f.Tokens,
-		State: checkpoint.ChunkUploading, Submitted: x.clk.Now().Unix()}
+		ReservedUSD: worst, State: checkpoint.ChunkUploading, Submitted: x.clk.Now().Unix()}
 	id, err := x.db.PlanChunk(context.WithoutCancel(ctx), c.rec, keys)
 	if err != nil {
 		c.release()
