@@ -59,13 +59,17 @@ const embedConcurrency = 32
 // embedExec is the executor of an embeddings job (internal/embedexec).
 func (r *runner) embedExec() executor {
 	m := r.modelFor(r.job.Model)
-	pack := embed.Limits{MaxInputs: r.job.EmbedBatch}
-	if tpm := r.opt.Limits.TPM; tpm > 0 {
-		// Requests of a tenth of a minute's tokens keep the pace smooth.
-		pack.MaxTokens = int(min(max(tpm/10, embed.MaxTokensPerInput), embed.MaxTokensPerRequest))
-	}
 	x, err := embedexec.New(embedexec.Config{
-		Model: m.name, Dimensions: r.job.Dimensions, Pack: pack, Concurrency: min(r.opt.Concurrency, embedConcurrency),
+		Model: m.name, Dimensions: r.job.Dimensions, Pack: embed.Limits{MaxInputs: r.job.EmbedBatch},
+		Concurrency: min(r.opt.Concurrency, embedConcurrency), TokenCap: func() int64 {
+			// About a second of a given token limit (--tpm) a request. Not
+			// of a learned one: split requests sent while it is still being
+			// learned drew 429s from the simulator (9.6 % against 0 %).
+			if tpm := r.opt.Limits.TPM; tpm > 0 {
+				return max(int64(tpm/60), embed.MaxTokensPerInput)
+			}
+			return 0
+		},
 		Pacer: m.pacer, Client: r.client, Clock: r.clk,
 		MaxAttempts: r.opt.MaxAttempts, BackoffBase: r.opt.BackoffBase, BackoffMax: r.opt.BackoffMax, Rand: r.rand,
 		Ctx: r.dispatchCtx, SendCtx: r.sendCtx, Logger: r.opt.Logger,

@@ -36,6 +36,13 @@ type Config struct {
 	// to Pack.MaxInputs rows in memory.
 	Concurrency int
 
+	// TokenCap, when set, returns the most tokens one request should
+	// carry now (0: no cap beyond Pack): a larger packed request is split
+	// before it is sent. Under a token limit, requests of about a second's
+	// tokens keep the pace smooth, where a few huge ones leave the limit
+	// idle between them.
+	TokenCap func() int64
+
 	Pacer  *pace.Pacer
 	Client *client.Client
 	Clock  clock.Clock

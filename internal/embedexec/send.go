@@ -23,6 +23,12 @@ func (e *Exec) send(rows []request.Request, prior int) {
 		tokens += r.Tokens
 		texts[i] = r.Text
 	}
+	if c.TokenCap != nil && len(rows) > 1 {
+		if limit := c.TokenCap(); limit > 0 && tokens > limit {
+			e.split(rows, prior, nil)
+			return
+		}
+	}
 	body, err := embed.RequestBody(c.Model, c.Dimensions, texts)
 	if err != nil {
 		for _, r := range rows {
