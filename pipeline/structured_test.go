@@ -100,14 +100,17 @@ func sameJSON(a, b any) bool {
 // schema's properties come out as typed Parquet columns and native JSONL
 // values, equal to the answers the simulator is known to give.
 func TestStructuredOutputTypedColumns(t *testing.T) {
+	const n = 40
+	var parquetPath string
+	var want map[string]map[string]any
 	inBubble(t, simulator.Config{Seed: 3}, func(t *testing.T, e *memEnv) {
-		const n = 40
 		job := structuredJob(t, e, n)
 		s, err := Run(context.Background(), job, e.opts())
 		if err != nil || s.Stop != Completed || s.OK != n {
 			t.Fatalf("err %v stop %v ok %d kinds %+v", err, s.Stop, s.OK, s.ErrorKinds)
 		}
-		_, want := predicted(t, job, n)
+		_, wanted := predicted(t, job, n)
+		want = wanted
 
 		rows := readJSONL(t, job.Outputs[1])
 		if len(rows) != n {
@@ -126,53 +129,6 @@ func TestStructuredOutputTypedColumns(t *testing.T) {
 			}
 		}
 
-		data, err := os.ReadFile(job.Outputs[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		types := map[string]string{}
-		var order []string
-		for _, fld := range f.Schema().Fields() {
-			types[fld.Name()] = typeName(fld)
-			order = append(order, fld.Name())
-		}
-		wantTypes := map[string]string{
-			"product": "STRING", "score": "INT(64,true)", "rating": "DOUBLE", "verified": "BOOLEAN",
-			"sentiment": "STRING", "note": "STRING", "tags": "LIST<STRING>", "author": "STRUCT<name STRING, age INT(64,true)>",
-		}
-		for name, w := range wantTypes {
-			if types[name] != w {
-				t.Errorf("Parquet column %s is %s, want %s", name, types[name], w)
-			}
-		}
-		if strings.Join(order[:10], ",") != "id,output,product,score,rating,verified,sentiment,note,tags,author" {
-			t.Errorf("columns %v: the properties follow output in schema order", order)
-		}
-		pr := parquet.NewReader(f)
-		nulls := 0
-		for range n {
-			got := map[string]any{}
-			if err := pr.Read(&got); err != nil {
-				t.Fatal(err)
-			}
-			id := got["id"].(string)
-			for _, p := range reviewProps {
-				if !sameJSON(got[p], want[id][p]) {
-					t.Errorf("Parquet %s.%s = %v, want %v", id, p, got[p], want[id][p])
-				}
-			}
-			if got["note"] == nil {
-				nulls++
-			}
-		}
-		if nulls == 0 || nulls == n {
-			t.Errorf("%d of %d notes are NULL: the test should see both a NULL and a value", nulls, n)
-		}
-
 		// export derives the same columns from the state database alone.
 		exported := filepath.Join(e.dir, "export.jsonl")
 		if _, err := Export(context.Background(), ExportSpec{State: job.State, Outputs: []string{exported}}); err != nil {
@@ -183,7 +139,64 @@ func TestStructuredOutputTypedColumns(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("export differs from run's output:\n%.300s\n%.300s", b, a)
 		}
+		parquetPath = job.Outputs[0]
 	})
+	// Parquet is read outside the bubble: parquet-go pools its zstd
+	// decoders process-wide, and one made in a bubble must stay there.
+	checkStructuredParquet(t, parquetPath, want, n)
+}
+
+// checkStructuredParquet checks the Parquet output's column types and
+// values against the simulator's predicted answers.
+func checkStructuredParquet(t *testing.T, path string, want map[string]map[string]any, n int) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	types := map[string]string{}
+	var order []string
+	for _, fld := range f.Schema().Fields() {
+		types[fld.Name()] = typeName(fld)
+		order = append(order, fld.Name())
+	}
+	wantTypes := map[string]string{
+		"product": "STRING", "score": "INT(64,true)", "rating": "DOUBLE", "verified": "BOOLEAN",
+		"sentiment": "STRING", "note": "STRING", "tags": "LIST<STRING>", "author": "STRUCT<name STRING, age INT(64,true)>",
+	}
+	for name, w := range wantTypes {
+		if types[name] != w {
+			t.Errorf("Parquet column %s is %s, want %s", name, types[name], w)
+		}
+	}
+	if strings.Join(order[:10], ",") != "id,output,product,score,rating,verified,sentiment,note,tags,author" {
+		t.Errorf("columns %v: the properties follow output in schema order", order)
+	}
+	pr := parquet.NewReader(f)
+	nulls := 0
+	for range n {
+		got := map[string]any{}
+		if err := pr.Read(&got); err != nil {
+			t.Fatal(err)
+		}
+		id := got["id"].(string)
+		for _, p := range reviewProps {
+			if !sameJSON(got[p], want[id][p]) {
+				t.Errorf("Parquet %s.%s = %v, want %v", id, p, got[p], want[id][p])
+			}
+		}
+		if got["note"] == nil {
+			nulls++
+		}
+	}
+	if nulls == 0 || nulls == n {
+		t.Errorf("%d of %d notes are NULL: the test should see both a NULL and a value", nulls, n)
+	}
+
 }
 
 // typeName names a Parquet field's type as the test states it.

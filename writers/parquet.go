@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress/zstd"
 )
 
 // parquetRowsPerGroup caps a row group: parquet-go holds the current group
@@ -52,7 +53,10 @@ func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
 	}
 	cfg, err := parquet.NewWriterConfig(
 		parquet.NewSchema("batchprompt", root),
-		parquet.Compression(&parquet.Zstd),
+		// A codec of its own, not the shared parquet.Zstd: that one pools
+		// encoders across every writer in the process, and an encoder made
+		// inside a testing/synctest bubble must not be used outside it.
+		parquet.Compression(&zstd.Codec{}),
 		parquet.MaxRowsPerRowGroup(parquetRowsPerGroup),
 		parquet.CreatedBy("batchprompt", "", ""),
 	)
