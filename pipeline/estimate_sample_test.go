@@ -7,21 +7,6 @@ import (
 	"github.com/batchprompt/batchprompt/internal/simulator"
 )
 
-func TestSampleSeqsUniformDistinct(t *testing.T) {
-	got := sampleSeqs(1000, 100, 7)
-	if len(got) != 100 {
-		t.Fatalf("%d positions, want 100", len(got))
-	}
-	for s := range got {
-		if s < 0 || s >= 1000 {
-			t.Fatalf("position %d out of range", s)
-		}
-	}
-	if len(sampleSeqs(5, 10, 1)) != 5 {
-		t.Fatal("a sample larger than the input takes every row")
-	}
-}
-
 // TestCalibrateThenRunReusesTheSample: the sampled answers land in the
 // job's state database and the full run does not pay for them again.
 func TestCalibrateThenRunReusesTheSample(t *testing.T) {
