@@ -70,8 +70,11 @@ func (r *Renderer) renderBatch(rec readers.Record, p *Request) {
 	}
 	switch u := get("url"); u {
 	case "/v1/chat/completions", "/chat/completions":
+	case "/v1/embeddings", "/embeddings":
+		r.renderBatchEmbed(rec, p, []byte(get("body")))
+		return
 	default:
-		p.fail("unsupported_url", fmt.Sprintf("%s: url %q is not supported: only /v1/chat/completions", rec.Pos, u))
+		p.fail("unsupported_url", fmt.Sprintf("%s: url %q is not supported: only /v1/chat/completions and /v1/embeddings", rec.Pos, u))
 		return
 	}
 	body := []byte(get("body"))

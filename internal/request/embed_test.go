@@ -77,3 +77,34 @@ func TestNewRefusesBadEmbeddingsConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestBatchEmbeddingLineTokens(t *testing.T) {
+	r, err := New(Config{Model: "text-embedding-3-small", Batch: true, IDColumn: "custom_id"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		input string
+		want  int64 // -1: refused
+	}{
+		{`"hello world"`, 2},
+		{`["hello world", "hi"]`, 3},
+		{`[1, 2, 3]`, 3},
+		{`[[1, 2], [3]]`, 3},
+		{`[]`, -1},
+		{`42`, -1},
+	}
+	for _, tc := range tests {
+		p := r.Render(rec("custom_id", "x", "method", "POST", "url", "/v1/embeddings", "body", `{"input":`+tc.input+`}`), 0)
+		if tc.want < 0 {
+			if p.Err == nil {
+				t.Errorf("input %s accepted", tc.input)
+			}
+			continue
+		}
+		r.Count(&p)
+		if p.Err != nil || p.Tokens != tc.want || p.Charge != tc.want || p.Endpoint != EndpointEmbeddings {
+			t.Errorf("input %s: tokens %d charge %d endpoint %q err %+v; want %d", tc.input, p.Tokens, p.Charge, p.Endpoint, p.Err, tc.want)
+		}
+	}
+}

@@ -119,6 +119,9 @@ type Request struct {
 	// Render: Tokens and Charge are set, and Count leaves them. Finish is
 	// FinishTruncated and Note says by how much when --truncate cut it.
 	Text, Finish, Note string
+	// Endpoint is EndpointEmbeddings for a Batch API line with url
+	// /v1/embeddings, sent as given and counted at Render; "" for chat.
+	Endpoint string
 
 	msgs []budget.Message // the messages, until counted
 }
@@ -204,7 +207,7 @@ func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 // as input but does not publish how it is tokenised, so that part is an
 // approximation (the schema's JSON text counted as plain text).
 func (r *Renderer) Count(p *Request) {
-	if p.Text != "" {
+	if p.Text != "" || p.Endpoint == EndpointEmbeddings {
 		return // an embeddings row, counted at Render
 	}
 	p.Tokens = int64(r.counter.Chat(p.Model, p.msgs)) + r.formatTokens

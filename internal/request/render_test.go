@@ -42,8 +42,17 @@ func TestRender(t *testing.T) {
 			rec("custom_id", "a", "method", "POST", "url", "/v1/chat/completions", "body", `{"messages":[]}`), "",
 			`"model":"gpt-4o-mini"`, "id:a"},
 		{"batch line, other endpoint", Config{Model: "m", Batch: true, IDColumn: "custom_id"},
-			rec("custom_id", "b", "method", "POST", "url", "/v1/embeddings", "body", `{}`), "unsupported_url",
-			`in.jsonl:3: url "/v1/embeddings" is not supported`, "id:b"},
+			rec("custom_id", "b", "method", "POST", "url", "/v1/completions", "body", `{}`), "unsupported_url",
+			`in.jsonl:3: url "/v1/completions" is not supported`, "id:b"},
+		{"batch line for embeddings is sent as given", Config{Model: "m", Batch: true, IDColumn: "custom_id"},
+			rec("custom_id", "e", "method", "POST", "url", "/v1/embeddings", "body", `{"model":"text-embedding-3-small","input":["a","b"]}`), "",
+			`{"model":"text-embedding-3-small","input":["a","b"]}`, "id:e"},
+		{"batch line for embeddings takes --model", Config{Model: "text-embedding-3-small", Batch: true, IDColumn: "custom_id"},
+			rec("custom_id", "e", "method", "POST", "url", "/v1/embeddings", "body", `{"input":"a"}`), "",
+			`"model":"text-embedding-3-small"`, "id:e"},
+		{"batch line for embeddings with an empty input", Config{Model: "m", Batch: true, IDColumn: "custom_id"},
+			rec("custom_id", "e", "method", "POST", "url", "/v1/embeddings", "body", `{"model":"text-embedding-3-small","input":["a",""]}`), "bad_body",
+			`input 1: empty input`, "id:e"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
