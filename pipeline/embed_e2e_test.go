@@ -259,3 +259,52 @@ func TestEmbeddingsResumeSendsOnlyUnfinishedRows(t *testing.T) {
 		t.Logf("first run: %d rows in %d requests; rerun: %d requests", s.Done, first, count.reqs-first)
 	})
 }
+
+// Batch API lines with url /v1/embeddings are sent as given, beside chat
+// lines, and the .batch.jsonl output carries each embeddings answer.
+func TestEmbeddingsBatchAPILines(t *testing.T) {
+	inBubble(t, simulator.Config{Seed: 6}, func(t *testing.T, e *memEnv) {
+		lines := `{"custom_id":"e1","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":["alpha","beta"],"dimensions":4}}
+{"custom_id":"c1","method":"POST","url":"/v1/chat/completions","body":{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}}
+{"custom_id":"e2","method":"POST","url":"/v1/embeddings","body":{"model":"text-embedding-3-small","input":"gamma","encoding_format":"float","dimensions":4}}
+`
+		in := filepath.Join(e.dir, "requests.jsonl")
+		if err := os.WriteFile(in, []byte(lines), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(e.dir, "results.batch.jsonl")
+		job := Job{Input: in, Outputs: []string{out}, Model: "gpt-4o-mini", State: filepath.Join(e.dir, "state.db")}
+		s, err := Run(context.Background(), job, e.opts())
+		if err != nil || s.Stop != Completed || s.OK != 3 {
+			t.Fatalf("stop=%v ok=%d err=%v %v kinds=%+v", s.Stop, s.OK, err, s.Err, s.ErrorKinds)
+		}
+		got := map[string]struct {
+			Response struct {
+				StatusCode int `json:"status_code"`
+				Body       struct {
+					Data []struct {
+						Embedding json.RawMessage `json:"embedding"`
+					} `json:"data"`
+					Usage struct {
+						PromptTokens int `json:"prompt_tokens"`
+					} `json:"usage"`
+				} `json:"body"`
+			} `json:"response"`
+		}{}
+		for _, row := range readJSONL(t, out) {
+			b, _ := json.Marshal(row)
+			v := got[""]
+			if err := json.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			got[row["custom_id"].(string)] = v
+		}
+		if e1 := got["e1"].Response; e1.StatusCode != 200 || len(e1.Body.Data) != 2 || e1.Body.Usage.PromptTokens != 2 {
+			t.Fatalf("e1: %+v", e1)
+		}
+		var v []float32
+		if err := json.Unmarshal(got["e2"].Response.Body.Data[0].Embedding, &v); err != nil || fmt.Sprint(v) != fmt.Sprint(simulator.EmbeddingFor("gamma", 4)) {
+			t.Fatalf("e2's vector %v (%v), want the simulator's for gamma", v, err)
+		}
+	})
+}

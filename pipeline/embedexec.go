@@ -1,8 +1,10 @@
 package pipeline
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
@@ -175,3 +177,44 @@ const (
 	EndpointEmbeddings    = request.EndpointEmbeddings
 	DefaultEmbeddingModel = request.DefaultEmbeddingModel
 )
+
+// sendOne sends one row's request to its endpoint: a Batch API line with
+// url /v1/embeddings goes, as given, to the embeddings endpoint, and its
+// answer must at least be a JSON object with data and usage.
+func (r *runner) sendOne(p request.Request) (*client.Response, error) {
+	if p.Endpoint != request.EndpointEmbeddings {
+		return r.client.Send(r.sendCtx, p.Model, p.Body)
+	}
+	resp, err := r.client.Embed(r.sendCtx, p.Model, p.Body)
+	if err != nil {
+		return nil, err
+	}
+	var a struct {
+		Data  []json.RawMessage `json:"data"`
+		Usage *embed.Usage      `json:"usage"`
+	}
+	if err := json.Unmarshal(resp.Body, &a); err != nil || a.Data == nil || a.Usage == nil {
+		return nil, &client.DecodeError{Status: resp.Status, Header: resp.Header, Body: resp.Body,
+			Err: fmt.Errorf("%w: no data and usage (%v)", embed.ErrMalformedResponse, err)}
+	}
+	return resp, nil
+}
+
+// embedLineRow is the result of a Batch API embeddings line: the answer's
+// body as received (the openai-batch output carries it), its usage and cost.
+func (r *runner) embedLineRow(p request.Request, m *model, resp *client.Response, attempts int, latency time.Duration) checkpoint.Row {
+	var a struct {
+		Usage embed.Usage `json:"usage"`
+	}
+	_ = json.Unmarshal(resp.Body, &a) // checked by sendOne
+	row := checkpoint.Row{
+		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusOK, ID: p.ID, Kept: p.Kept,
+		Model: m.name, PromptTokens: a.Usage.PromptTokens, LatencyMS: latency.Milliseconds(), Attempts: attempts,
+		HTTPStatus: resp.Status, Position: p.Pos.String(), RequestID: resp.Header.Get("x-request-id"), ResponseBody: resp.Body,
+	}
+	if m.priced {
+		cost := roundUSD(m.price.Cost(budget.Usage{PromptTokens: a.Usage.PromptTokens}))
+		row.CostUSD = &cost
+	}
+	return row
+}

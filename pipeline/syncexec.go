@@ -86,7 +86,7 @@ func (r *runner) work(p request.Request) {
 		attempts++
 		r.requests.Add(1)
 		start := r.clk.Now()
-		resp, err := r.client.Send(r.sendCtx, p.Model, p.Body)
+		resp, err := r.sendOne(p)
 		latency := r.clk.Now().Sub(start)
 		if err == nil {
 			m.pacer.Done(permit, latency, resp.Header, true)
@@ -153,6 +153,9 @@ func (r *runner) work(p request.Request) {
 }
 
 func (r *runner) okRow(p request.Request, m *model, resp *client.Response, attempts int, latency time.Duration) checkpoint.Row {
+	if p.Endpoint == request.EndpointEmbeddings {
+		return r.embedLineRow(p, m, resp, attempts, latency)
+	}
 	c := resp.Completion
 	ch := c.Choices[0]
 	u := budget.Usage{PromptTokens: int64(c.Usage.PromptTokens), CompletionTokens: int64(c.Usage.CompletionTokens)}
