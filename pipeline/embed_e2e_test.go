@@ -308,3 +308,34 @@ func TestEmbeddingsBatchAPILines(t *testing.T) {
 		}
 	})
 }
+
+// A chat job's fingerprint gains no key, so state databases made before
+// embeddings existed still resume; an embeddings job's names what shapes
+// its requests.
+func TestEmbeddingsFingerprint(t *testing.T) {
+	chat := Job{Model: "gpt-4o-mini", Template: "{{.x}}"}
+	for _, k := range []string{"endpoint", "dimensions", "truncate"} {
+		if _, ok := chat.Fingerprint()[k]; ok {
+			t.Errorf("a chat job's fingerprint has %q", k)
+		}
+	}
+	emb := Job{Model: DefaultEmbeddingModel, PromptColumn: "x", Endpoint: EndpointEmbeddings, Dimensions: 256, Truncate: true, EmbedBatch: 10}
+	fp := emb.Fingerprint()
+	if fp["endpoint"] != "embeddings" || fp["dimensions"] != "256" || fp["truncate"] != "true" {
+		t.Errorf("fingerprint %v", fp)
+	}
+	emb.EmbedBatch = 20
+	if fmt.Sprint(emb.Fingerprint()) != fmt.Sprint(fp) {
+		t.Error("--embed-batch changed the fingerprint: it only groups rows")
+	}
+	for _, bad := range []Job{
+		{Endpoint: "completions"},
+		{Dimensions: 256},
+		{Endpoint: EndpointEmbeddings, EmbedBatch: 5000},
+		{Endpoint: EndpointEmbeddings, BatchAPI: true},
+	} {
+		if err := bad.validateEndpoint(); err == nil {
+			t.Errorf("%+v accepted", bad)
+		}
+	}
+}
