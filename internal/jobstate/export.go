@@ -71,9 +71,11 @@ func Export(ctx context.Context, spec ExportSpec) (ExportResult, error) {
 			}
 		}
 	}
+	// Every output is checked writable (and cleaned of the temp files of
+	// a killed export) before any is written.
 	for _, o := range spec.Outputs {
-		if err := os.MkdirAll(filepath.Dir(o), 0o755); err != nil {
-			return res, fmt.Errorf("output %s: %w", o, err)
+		if _, err := PrepareOutput(o); err != nil {
+			return res, &ConfigError{Err: err}
 		}
 	}
 	schema := Schema(st.IDColumn, st.Keep)

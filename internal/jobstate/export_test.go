@@ -26,6 +26,7 @@ func TestExport(t *testing.T) {
 	notStarted := filepath.Join(dir, "empty.db")
 	os.WriteFile(notStarted, nil, 0o644) // SQLite reads an empty file as an empty database
 	out := func(name string) string { return filepath.Join(dir, "out", name) }
+	os.MkdirAll(out("isdir.jsonl"), 0o755)
 
 	tests := []struct {
 		name    string
@@ -45,6 +46,7 @@ func TestExport(t *testing.T) {
 			true, new(*OwnOutputError), "j.csv is one of the job's own outputs", 0, 0},
 		{"no output", ExportSpec{State: partial}, true, nil, "no output", 0, 0},
 		{"unknown format", ExportSpec{State: partial, Outputs: []string{out("x.xlsx")}}, true, nil, "x.xlsx", 0, 0},
+		{"an output that is a directory", ExportSpec{State: complete, Outputs: []string{out("d1.jsonl"), out("isdir.jsonl")}}, true, nil, "isdir.jsonl is a directory", 0, 0},
 		{"given twice", ExportSpec{State: partial, Outputs: []string{out("y.csv"), out("../out/y.csv")}}, true, nil, "given twice", 0, 0},
 		{"not started", ExportSpec{State: notStarted, Outputs: []string{out("z.csv")}}, false, ErrNotStarted, "has not started", 0, 0},
 		{"missing database", ExportSpec{State: out("nope.db"), Outputs: []string{out("z.csv")}}, false, nil, "nope.db does not exist", 0, 0},
@@ -71,7 +73,7 @@ func TestExport(t *testing.T) {
 				t.Fatalf("err = %v, want a %T", err, tc.errIs)
 			}
 			for _, o := range tc.spec.Outputs {
-				if _, err := os.Stat(o); err == nil && o != own {
+				if fi, err := os.Stat(o); err == nil && o != own && !fi.IsDir() {
 					t.Errorf("a refused export wrote %s", o)
 				}
 			}
