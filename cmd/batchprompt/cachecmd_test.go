@@ -27,10 +27,14 @@ func TestCacheCommandAndSecondJob(t *testing.T) {
 		if i == 1 {
 			args = append(args, "--cache", cache)
 		}
-		if code, msg := runCLI(t, env, args...); code != 0 {
+		code, msg := runCLI(t, env, args...)
+		if code != 0 {
 			t.Fatalf("run %d: exit %d: %s", i, code, msg)
 		}
 		if i == 1 {
+			if !strings.Contains(msg, "0 duplicate rows and 20 cache hits were not sent") {
+				t.Errorf("the summary does not say what the cache saved:\n%s", msg)
+			}
 			data, err := os.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)

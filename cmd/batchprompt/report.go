@@ -51,6 +51,9 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string, asJSON boo
 	fmt.Fprintf(w, "\n%s: %s\n", headline(s), rowsText(s))
 	fmt.Fprintf(w, "  tokens: %d prompt (%d cached), %d completion\n", s.PromptTokens, s.CachedTokens, s.CompletionTokens)
 	fmt.Fprintf(w, "  cost:   $%.4f this run, $%.4f for the job so far\n", s.CostUSD, s.SpentUSD)
+	if sv := s.Saved; sv.Duplicates+sv.CacheHits > 0 {
+		fmt.Fprintf(w, "  saved:  $%.4f: %d duplicate rows and %d cache hits were not sent\n", sv.SavedUSD, sv.Duplicates, sv.CacheHits)
+	}
 	if s.CapUSD > 0 {
 		fmt.Fprintf(w, "  cap:    $%.4f (--max-cost), $%.4f left\n", s.CapUSD, s.CapLeftUSD)
 	}
@@ -147,6 +150,9 @@ type summaryJSON struct {
 	CapUSD           float64              `json:"cap_usd,omitempty"`
 	CapLeftUSD       *float64             `json:"cap_left_usd,omitempty"`
 	Requests         int64                `json:"requests"`
+	Duplicates       int64                `json:"duplicates"`
+	CacheHits        int64                `json:"cache_hits"`
+	SavedUSD         float64              `json:"saved_usd"`
 	Retries          int64                `json:"retries"`
 	RateLimited      int64                `json:"rate_limited"`
 	ElapsedSeconds   float64              `json:"elapsed_seconds"`
@@ -175,6 +181,7 @@ func newSummaryJSON(s pipeline.Summary, code int, args []string) summaryJSON {
 		CostUSD: s.CostUSD, UnknownCostRows: s.UnknownCost, JobCostUSD: s.SpentUSD, Requests: s.Requests, Retries: s.Retries, RateLimited: s.Throttled,
 		ElapsedSeconds: s.Finished.Sub(s.Started).Seconds(), LimitRPM: s.Limits.RPM, LimitTPM: s.Limits.TPM,
 		Errors: s.ErrorKinds, Outputs: s.Outputs, State: s.State,
+		Duplicates: s.Saved.Duplicates, CacheHits: s.Saved.CacheHits, SavedUSD: s.Saved.SavedUSD,
 	}
 	if s.CapUSD > 0 {
 		out.CapUSD, out.CapLeftUSD = s.CapUSD, &s.CapLeftUSD
