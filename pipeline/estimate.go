@@ -128,7 +128,10 @@ func openRendered(ctx context.Context, job *Job, prices *budget.Prices, detect b
 // configuration error, a job that names a column the input does not have:
 // a typo must cost nothing, not a run of error rows.
 func checkColumns(ctx context.Context, in readers.Reader, render *request.Renderer) (readers.Reader, error) {
-	cols, exhaustive, in, err := readers.PeekColumns(ctx, in)
+	cols, exhaustive, replay, err := readers.PeekColumns(ctx, in)
+	if replay != nil {
+		in = replay
+	}
 	if err != nil || len(cols) == 0 {
 		return in, err // an empty input has no columns to check
 	}
