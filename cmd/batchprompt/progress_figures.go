@@ -60,6 +60,9 @@ func (f figures) line(p pipeline.Progress) string {
 	if f.projected >= 0 {
 		s += fmt.Sprintf(", ~$%.4f at the end", f.projected)
 	}
+	if p.CapUSD > 0 {
+		s += fmt.Sprintf(" | cap $%.2f, $%.4f left", p.CapUSD, p.CapLeftUSD)
+	}
 	if f.eta >= 0 {
 		s += " | ETA " + f.eta.Round(time.Second).String()
 	}
@@ -81,6 +84,9 @@ func (f figures) attrs(p pipeline.Progress) []any {
 		"cost_usd", fmt.Sprintf("%.4f", f.spent))
 	if f.projected >= 0 {
 		a = append(a, "projected_cost_usd", fmt.Sprintf("%.4f", f.projected))
+	}
+	if p.CapUSD > 0 {
+		a = append(a, "cap_usd", fmt.Sprintf("%.2f", p.CapUSD), "cap_left_usd", fmt.Sprintf("%.4f", p.CapLeftUSD))
 	}
 	if f.eta >= 0 {
 		a = append(a, "eta", f.eta.Round(time.Second).String())
