@@ -39,6 +39,9 @@ func writeStatusText(w io.Writer, st pipeline.JobStatus) error {
 	}
 	line("progress", "%s", progressText(st))
 	line("rows", "%s ok, %s failed, %s pending", commas(st.OK), commas(st.Failed), commas(st.Pending))
+	if st.RetryOnRerun > 0 {
+		line("", "%s of the failed rows ran out of retries: the next run sends them again", commas(st.RetryOnRerun))
+	}
 	tokens := fmt.Sprintf("%s prompt (%s cached), %s completion", commas(st.PromptTokens), commas(st.CachedTokens), commas(st.CompletionTokens))
 	if st.ReasoningTokens > 0 {
 		tokens += fmt.Sprintf(" (%s reasoning)", commas(st.ReasoningTokens))
