@@ -45,15 +45,21 @@ type CacheQuery = estimate.CacheQuery
 
 // CacheLookup opens the response cache at path for an estimate: set
 // [EstimateOptions].Cached to the function it returns, so that the rows
-// the cache answers (sent to ep, as Run would send them) count as cache
-// hits. Call close when the estimate is done. Cost: one indexed query per
-// batch of up to 256 rows.
-func CacheLookup(ctx context.Context, path string, ep Endpoint) (cached func(context.Context, []CacheQuery) ([]bool, error), close func() error, err error) {
+// the cache answers (sent to ep's chat or, with embeddings, embeddings
+// endpoint, as Run would send them) count as cache hits. Call close when
+// the estimate is done. Cost: one indexed query per batch of up to 256
+// rows.
+func CacheLookup(ctx context.Context, path string, ep Endpoint, embeddings bool) (cached func(context.Context, []CacheQuery) ([]bool, error), close func() error, err error) {
 	c, err := respcache.Open(ctx, path)
 	if err != nil {
 		return nil, nil, err
 	}
-	keyer := respcache.NewKeyer(client.NewClient(ep, nil, 0).URL)
+	cl := client.NewClient(ep, nil, 0)
+	urlOf := cl.URL
+	if embeddings {
+		urlOf = cl.EmbeddingsURL
+	}
+	keyer := respcache.NewKeyer(urlOf)
 	cached = func(ctx context.Context, qs []CacheQuery) ([]bool, error) {
 		keys := make([]respcache.Key, len(qs))
 		for i, q := range qs {

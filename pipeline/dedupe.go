@@ -49,7 +49,11 @@ func (r *runner) openDedupe(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	r.dd.cache, r.dd.keyer, r.dd.keys = c, respcache.NewKeyer(r.client.URL), map[string]respcache.Key{}
+	urlOf := r.client.URL // the endpoint is part of the key
+	if r.job.embeddings() {
+		urlOf = r.client.EmbeddingsURL
+	}
+	r.dd.cache, r.dd.keyer, r.dd.keys = c, respcache.NewKeyer(urlOf), map[string]respcache.Key{}
 	r.dd.writer = c.NewWriter(respcache.WriterOptions{After: func(d time.Duration) <-chan time.Time { return r.clk.NewTimer(d).C() }})
 	return nil
 }

@@ -250,7 +250,7 @@ func TestEstimateCountsDuplicatesAndCacheHits(t *testing.T) {
 		if s, err := Run(ctx, trial, opt); err != nil || s.Stop != Completed {
 			t.Fatalf("trial: stop=%v err=%v", s.Stop, err)
 		}
-		cached, done, err := CacheLookup(ctx, opt.Cache, opt.Endpoint)
+		cached, done, err := CacheLookup(ctx, opt.Cache, opt.Endpoint, false)
 		must(t, err)
 		defer done()
 		rep, err = Estimate(ctx, job, EstimateOptions{Dedupe: true, Cached: cached})

@@ -129,7 +129,7 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	opt.Dedupe = !f.noDedupe
 	if f.cache != "" { // rows the cache answers cost nothing
 		ep := pipeline.Endpoint{BaseURL: f.baseURL, Azure: f.azure, AzureDeployment: f.azureDeployment, AzureAPIVersion: f.azureAPIVersion}
-		cached, done, err := pipeline.CacheLookup(ctx, f.cache, ep)
+		cached, done, err := pipeline.CacheLookup(ctx, f.cache, ep, f.endpoint == "embeddings")
 		if err != nil {
 			return &commandError{fmt.Errorf("estimate: %w", err)}
 		}
