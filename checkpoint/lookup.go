@@ -70,4 +70,3 @@ func (db *DB) lookupChunk(ctx context.Context, keys []string, out map[string]Sto
 	}
 	return nil
 }
-
