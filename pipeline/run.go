@@ -12,6 +12,7 @@ import (
 	"github.com/batchprompt/batchprompt/internal/answercheck"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
+	"github.com/batchprompt/batchprompt/internal/dedupe"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/readers"
@@ -67,7 +68,7 @@ type runner struct {
 	answers *answercheck.Checker
 
 	models modelSet
-	dd     dedupeState // deduplication and the response cache (dedupe.go)
+	dd     *dedupe.Run // deduplication and the response cache; nil until opened
 
 	unlock func() // releases the state database's lock
 	// refreshKept is set when --keep differs from the columns stored: the
