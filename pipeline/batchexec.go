@@ -94,7 +94,7 @@ func (e *batchExec) Send(req request.Request) {
 	e.reqs[req.Key] = waitingRow{seq: req.Seq, pos: req.Pos, id: strings.Clone(req.ID), kept: cloneKept(req.Kept),
 		model: req.Model, hash: req.Hash, maxOut: req.MaxOut, tokens: req.Tokens, charge: req.Charge}
 	e.r.modelFor(req.Model)
-	if err := e.x.Add(batchapi.Item{Key: req.Key, Model: req.Model, Body: req.Body, Tokens: req.Tokens, MaxOut: req.MaxOut}); err != nil {
+	if err := e.x.Add(batchapi.Item{Key: req.Key, Hash: req.Hash, Model: req.Model, Body: req.Body, Tokens: req.Tokens, MaxOut: req.MaxOut}); err != nil {
 		e.r.fail(err)
 	}
 }

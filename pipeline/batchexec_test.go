@@ -2,8 +2,10 @@ package pipeline
 
 import (
 	"context"
+	"encoding/csv"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -324,4 +326,56 @@ func TestBatchAPIMaxCostHoldsAcrossRuns(t *testing.T) {
 		}
 		checkOnce(t, e, job, n)
 	})
+}
+
+// A row edited while its batch runs does not take the old body's answer:
+// it goes to a new batch, and its output answers the edited prompt.
+func TestBatchAPIEditedRowIsResubmitted(t *testing.T) {
+	cfg := simulator.Config{Seed: 13, Batch: simulator.BatchConfig{}.WithLifecycle(time.Hour)}
+	inBubble(t, cfg, func(t *testing.T, e *memEnv) {
+		const n = 20
+		in := writeCSV(t, e.dir, n)
+		job := e.job(in)
+		job.BatchAPI = true
+		opt := batchOpts(e)
+		opt.Detach = true
+		if s, _ := Run(context.Background(), job, opt); s.Stop != Submitted {
+			t.Fatalf("stop=%v err=%v", s.Stop, s.Err)
+		}
+		editCSV(t, in, 3, func(text string) string { return "EDITED " + text })
+		time.Sleep(2 * time.Hour) // fake time: the first batch completes
+		opt.Detach = false
+		s, err := Run(context.Background(), job, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Stop != Completed || s.OK != n || e.sim.BatchStats().BatchesCreated != 2 {
+			t.Fatalf("stop=%v err=%v ok=%d %+v %+v: want the edited row in a second batch", s.Stop, s.Err, s.OK, e.sim.BatchStats(), s.ErrorKinds)
+		}
+		rows := readJSONL(t, job.Outputs[0])
+		if out := fmt.Sprint(rows[3]["output"]); !strings.Contains(out, "EDITED") {
+			t.Fatalf("row 3 answers %q, not the edited prompt", out)
+		}
+	})
+}
+
+// editCSV rewrites the text column of data row i of a writeCSV input.
+func editCSV(t *testing.T, path string, i int, edit func(string) string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(f).ReadAll()
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs[i+1][1] = edit(recs[i+1][1])
+	var b strings.Builder
+	w := csv.NewWriter(&b)
+	w.WriteAll(recs)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -132,8 +132,10 @@ func (x *Exec) readFile(ctx context.Context, c *chunk, id string, waiting map[st
 				}
 				return fmt.Errorf("download file %s: a line that is not JSON: %w", id, jerr)
 			}
-			if waiting[l.CustomID] {
-				delete(waiting, l.CustomID)
+			key, hash := splitCustomID(l.CustomID)
+			if waiting[key] && x.items[key].hash == hash {
+				delete(waiting, key)
+				l.CustomID = key
 				x.settleLine(c, l)
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
@@ -20,7 +21,8 @@ import (
 
 // Item is one request to answer.
 type Item struct {
-	Key    string // the row's key in the state database, sent as custom_id
+	Key    string // the row's key in the state database
+	Hash   string // names the body; custom_id is Key|Hash, so an edited row never takes its old answer
 	Model  string
 	Body   []byte // the chat request's JSON body
 	Tokens int64  // prompt tokens, for the enqueued-token limit
@@ -110,7 +112,7 @@ type Exec struct {
 
 // entry is one request Exec holds: its line is in the spool.
 type entry struct {
-	model          string
+	model, hash    string
 	off            int64
 	n              int
 	tokens, maxOut int64
@@ -169,14 +171,14 @@ func (x *Exec) Close() error { return x.spool.Close() }
 // Add takes one request. A request an earlier run put in a batch that may
 // still answer it waits for that batch; any other waits for a new one.
 func (x *Exec) Add(it Item) error {
-	line, err := Line(it.Key, it.Body)
+	line, err := Line(CustomID(it.Key, it.Hash), it.Body)
 	if err != nil {
 		return err
 	}
 	if _, err := x.spool.WriteAt(line, x.spoolEnd); err != nil {
 		return fmt.Errorf("batch spool: %w", err)
 	}
-	e := &entry{model: it.Model, off: x.spoolEnd, n: len(line), tokens: it.Tokens, maxOut: it.MaxOut}
+	e := &entry{model: it.Model, hash: it.Hash, off: x.spoolEnd, n: len(line), tokens: it.Tokens, maxOut: it.MaxOut}
 	x.spoolEnd += int64(len(line))
 	x.items[it.Key] = e
 	if s, ok := x.stored[it.Key]; ok {
@@ -238,4 +240,18 @@ func Tag(ctx context.Context, db *checkpoint.DB) (string, error) {
 // fileName is the name chunk n's input file is uploaded under.
 func (x *Exec) fileName(n int64) string {
 	return fmt.Sprintf("batchprompt-%s-%06d.jsonl", x.opt.Tag, n)
+}
+
+// CustomID is the custom_id of a request: the row's key and its body's
+// hash. A row edited while its batch runs has a new hash, so the old
+// body's answer, when it comes, is not taken for the new one.
+func CustomID(key, hash string) string { return key + "|" + hash }
+
+// splitCustomID undoes CustomID; the hash never holds a '|'.
+func splitCustomID(cid string) (key, hash string) {
+	i := strings.LastIndexByte(cid, '|')
+	if i < 0 {
+		return cid, ""
+	}
+	return cid[:i], cid[i+1:]
 }
