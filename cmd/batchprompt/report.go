@@ -54,6 +54,10 @@ func report(w io.Writer, s pipeline.Summary, code int, args []string, asJSON boo
 	if sv := s.Saved; sv.Duplicates+sv.CacheHits > 0 {
 		fmt.Fprintf(w, "  saved:  $%.4f: %d duplicate rows and %d cache hits were not sent\n", sv.SavedUSD, sv.Duplicates, sv.CacheHits)
 	}
+	if b := s.Batch; b.Submitted+b.Live > 0 || b.BatchRows+b.SyncRows > 0 {
+		fmt.Fprintf(w, "  batch:  %d rows through the Batch API ($%.4f at batch prices), %d synchronously ($%.4f); %d batches submitted, %d still running\n",
+			b.BatchRows, b.BatchCostUSD, b.SyncRows, max(s.CostUSD-b.BatchCostUSD, 0), b.Submitted, b.Live)
+	}
 	if s.CapUSD > 0 {
 		fmt.Fprintf(w, "  cap:    $%.4f (--max-cost), $%.4f left\n", s.CapUSD, s.CapLeftUSD)
 	}
@@ -128,6 +132,8 @@ func headline(s pipeline.Summary) string {
 		return "stalled"
 	case pipeline.BudgetReached:
 		return "stopped by the budget cap"
+	case pipeline.Submitted:
+		return "submitted, results pending"
 	}
 	return "failed"
 }
