@@ -71,6 +71,9 @@ func newBatchExec(r *runner) (*batchExec, error) {
 	if ep.Azure {
 		return nil, configErrorf("--batch-api is not supported with Azure OpenAI")
 	}
+	if r.job.Endpoint != "" && r.job.Endpoint != "chat" {
+		return nil, configErrorf("--batch-api sends chat completions only, not %s", r.job.Endpoint)
+	}
 	ctx := context.WithoutCancel(r.dispatchCtx)
 	tag, err := batchapi.Tag(ctx, r.db)
 	if err != nil {
