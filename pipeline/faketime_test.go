@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -78,9 +79,9 @@ func TestRunStallsDuringAnOutage(t *testing.T) {
 func TestRunIgnoresAHugeRetryAfter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		dir := t.TempDir()
-		var calls int
+		var calls atomic.Int64
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			calls++
+			calls.Add(1)
 			w.Header().Set("Retry-After", "86400")
 			w.Header().Set("Content-Type", "application/json")
 			w.WriteHeader(http.StatusTooManyRequests)
@@ -101,7 +102,7 @@ func TestRunIgnoresAHugeRetryAfter(t *testing.T) {
 		if took := s.Finished.Sub(s.Started); took > 2*time.Minute {
 			t.Fatalf("the run waited %v of fake time: the day-long hint was obeyed", took)
 		}
-		if calls == 0 {
+		if calls.Load() == 0 {
 			t.Fatal("no request was sent")
 		}
 	})
