@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -106,6 +107,30 @@ func dsn(abs string, readOnly bool) string {
 	return "file:" + u.EscapedPath() + "?" + strings.Join(q, "&")
 }
 
+// enableWAL switches the file to WAL. Changing the journal mode needs the
+// file to itself, and SQLite answers "database is locked" at once rather
+// than waiting out busy_timeout when several processes open a new cache
+// together; the first one to switch wins and the others find WAL set, so
+// a refusal is retried for as long as busy_timeout would have waited.
+func (c *Cache) enableWAL(ctx context.Context) error {
+	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
+		var mode string
+		err := c.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
+		if err == nil && strings.EqualFold(mode, "wal") {
+			return nil
+		}
+		if (err == nil || !strings.Contains(err.Error(), "locked")) || time.Now().After(deadline) {
+			return fmt.Errorf("response cache %s: enable WAL (mode %q): %w", c.path, mode, err)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
 // init switches the file to WAL and creates or checks the schema, in one
 // immediate transaction so that two processes opening a new file at once
 // cannot both create it.
@@ -114,9 +139,8 @@ func (c *Cache) init(ctx context.Context) error {
 	if err := c.w.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
 		return fmt.Errorf("response cache %s: not a readable SQLite database: %w", c.path, err)
 	}
-	var mode string
-	if err := c.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil || !strings.EqualFold(mode, "wal") {
-		return fmt.Errorf("response cache %s: enable WAL (mode %q): %w", c.path, mode, err)
+	if err := c.enableWAL(ctx); err != nil {
+		return err
 	}
 	tx, err := c.w.BeginTx(ctx, nil)
 	if err != nil {
