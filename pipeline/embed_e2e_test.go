@@ -257,6 +257,17 @@ func TestEmbeddingsResumeSendsOnlyUnfinishedRows(t *testing.T) {
 			t.Fatalf("%d texts sent, want %d", len(count.seen), n)
 		}
 		t.Logf("first run: %d rows in %d requests; rerun: %d requests", s.Done, first, count.reqs-first)
+
+		// export knows from the state database alone that it holds vectors.
+		exported := filepath.Join(e.dir, "exported.jsonl")
+		if _, err := Export(context.Background(), ExportSpec{State: job.State, Outputs: []string{exported}}); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := os.ReadFile(job.Outputs[1])
+		b, _ := os.ReadFile(exported)
+		if !bytes.Equal(a, b) {
+			t.Fatal("export wrote other rows than run")
+		}
 	})
 }
 

@@ -84,6 +84,8 @@ func Export(ctx context.Context, spec ExportSpec) (ExportResult, error) {
 		return res, err
 	}
 	schema.Structured = StructuredColumns([]byte(fp[FingerprintResponseFormat]))
+	// An embeddings job (issue 17) writes vectors, not answers.
+	schema.Embedding = fp["endpoint"] == "embeddings"
 	if st.Complete {
 		res.Rows = st.OK + st.Failed
 		return res, WriteOutputs(ctx, db, spec.Outputs, schema)
