@@ -64,7 +64,10 @@ func writeBatchInput(t *testing.T, dir string, n int, extra ...string) (string, 
 }
 
 func TestBatchInputRunsEveryRequestOnceAsGiven(t *testing.T) {
-	const n = 5000
+	n := 5000
+	if raceDetector {
+		n = 1000
+	}
 	var log lockedBuffer
 	e := newEnv(t, simulator.Config{RequestLog: &log})
 	in, bodies := writeBatchInput(t, e.dir, n,
@@ -78,7 +81,9 @@ func TestBatchInputRunsEveryRequestOnceAsGiven(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.Stop != Completed || s.OK != n || s.Failed != 2 {
+	// The malformed line is an error row; the embeddings line is answered
+	// as given (issue 17).
+	if s.Stop != Completed || s.OK != int64(n)+1 || s.Failed != 1 {
 		t.Fatalf("stop=%v ok=%d failed=%d err=%v kinds=%+v", s.Stop, s.OK, s.Failed, s.Err, s.ErrorKinds)
 	}
 
@@ -94,7 +99,10 @@ func TestBatchInputRunsEveryRequestOnceAsGiven(t *testing.T) {
 		}
 		var sent map[string]any
 		json.Unmarshal(entry.Body, &sent)
-		msgs := sent["messages"].([]any)
+		msgs, chat := sent["messages"].([]any)
+		if !chat {
+			continue // the embeddings line
+		}
 		id := strings.SplitN(msgs[1].(map[string]any)["content"].(string), ":", 2)[0]
 		var want map[string]any
 		json.Unmarshal(bodies[id], &want)
@@ -151,14 +159,26 @@ func TestBatchInputRunsEveryRequestOnceAsGiven(t *testing.T) {
 		prompt += out.Response.Body.Usage.PromptTokens
 		completion += out.Response.Body.Usage.CompletionTokens
 	}
+	var emb struct {
+		Response struct {
+			StatusCode int `json:"status_code"`
+			Body       struct {
+				Object string
+				Usage  struct {
+					PromptTokens int64 `json:"prompt_tokens"`
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(lines[n+1]), &emb); err != nil || emb.Response.StatusCode != 200 || emb.Response.Body.Object != "list" {
+		t.Fatalf("the embeddings line's output %s (%v): want its embeddings answer", lines[n+1], err)
+	}
+	prompt += emb.Response.Body.Usage.PromptTokens
 	if prompt != s.PromptTokens || completion != s.CompletionTokens || prompt == 0 {
 		t.Fatalf("usage in the output %d/%d, summary %d/%d", prompt, completion, s.PromptTokens, s.CompletionTokens)
 	}
-	for i, want := range []string{`"code":"parse"`, "unsupported_url"} {
-		l := lines[n+i]
-		if !strings.Contains(l, `"response":null`) || !strings.Contains(l, want) || !strings.Contains(l, fmt.Sprintf("requests.jsonl:%d", n+i+1)) {
-			t.Errorf("error line %d: %s", n+i+1, l)
-		}
+	if l := lines[n]; !strings.Contains(l, `"response":null`) || !strings.Contains(l, `"code":"parse"`) || !strings.Contains(l, fmt.Sprintf("requests.jsonl:%d", n+1)) {
+		t.Errorf("error line %d: %s", n+1, l)
 	}
 	// The plain JSONL output names the rows by custom_id.
 	rows := readJSONL(t, job.Outputs[1])
