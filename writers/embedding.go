@@ -105,6 +105,9 @@ func (p *parquetWriter) appendEmbedding(row parquet.Row, r *Row, col int) (parqu
 			return row, err
 		}
 		p.vec = v
+		// Vectors count toward the row group's byte cap as text does: at
+		// 1536 dimensions, 64k rows would hold 400 MB in memory.
+		p.textBytes += 4 * len(v)
 		if len(v) == 0 {
 			row = append(row, parquet.NullValue().Level(0, 1, col))
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"slices"
 	"strings"
@@ -93,5 +94,33 @@ func TestEmbeddingRefusesCSV(t *testing.T) {
 		if _, err := New(f, io.Discard, Schema{Embedding: true}); err == nil || !strings.Contains(err.Error(), ".parquet") {
 			t.Errorf("New(%s) = %v, want a refusal naming .parquet", f, err)
 		}
+	}
+}
+
+// Vectors count toward the row group's byte cap, so large vectors do not
+// make huge row groups held in memory.
+func TestEmbeddingRowGroupsCappedByBytes(t *testing.T) {
+	var buf bytes.Buffer
+	w, err := New("parquet", &buf, Schema{Embedding: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.(*parquetWriter).maxGroupBytes = 10 * parquetBatch * 400 // ten batches of 100-float vectors
+	vec := embed.EncodeVector(make([]float32, 100))
+	const n = 25 * parquetBatch
+	for i := range n {
+		if err := w.Write(Row{ID: fmt.Sprint(i), Output: vec}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f, err := parquet.OpenFile(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(f.RowGroups()); got != 3 || f.NumRows() != n {
+		t.Errorf("%d row groups, %d rows; want 3, %d", got, f.NumRows(), n)
 	}
 }
