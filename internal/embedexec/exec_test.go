@@ -56,10 +56,14 @@ func (h *host) Failed(r request.Request, _ int, kind, _ string, pending bool, _ 
 	h.failed[r.Seq] = kind
 }
 
-func (h *host) Stop(c client.Class, _ error) { h.mu.Lock(); h.stopped = append(h.stopped, c); h.mu.Unlock() }
-func (h *host) Stalled() bool                { return false }
-func (h *host) Event(string, int)            {}
-func (h *host) HadSuccess() bool             { return true }
+func (h *host) Stop(c client.Class, _ error) {
+	h.mu.Lock()
+	h.stopped = append(h.stopped, c)
+	h.mu.Unlock()
+}
+func (h *host) Stalled() bool     { return false }
+func (h *host) Event(string, int) {}
+func (h *host) HadSuccess() bool  { return true }
 
 // run sends texts through an Exec against a loopback simulator.
 func run(t *testing.T, cfg simulator.Config, texts []string, batch int) (*host, simulator.Stats) {
