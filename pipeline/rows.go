@@ -5,15 +5,11 @@ import (
 
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/internal/rows"
 )
 
 // errorRow is the state-database row of a request that cannot be sent.
-func errorRow(p request.Request) checkpoint.Row {
-	return checkpoint.Row{
-		Key: p.Key, Seq: p.Seq, ID: p.ID, Kept: p.Kept, Status: checkpoint.StatusFailed,
-		Error: p.Err.Msg, ErrorKind: p.Err.Kind, Position: p.Pos.String(),
-	}
-}
+func errorRow(p request.Request) checkpoint.Row { return rows.Unsendable(p) }
 
 // duplicate turns p into an error row: its id was seen first at first.
 // The row keeps a key of its own (file and row) so it can never replace

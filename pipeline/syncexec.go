@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -18,6 +17,7 @@ import (
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/pace"
 	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/internal/rows"
 )
 
 // executor answers the requests the engine has claimed in the state
@@ -156,61 +156,15 @@ func (r *runner) okRow(p request.Request, m *model, resp *client.Response, attem
 	if p.Endpoint == request.EndpointEmbeddings {
 		return r.embedLineRow(p, m, resp, attempts, latency)
 	}
-	c := resp.Completion
-	ch := c.Choices[0]
-	u := budget.Usage{PromptTokens: int64(c.Usage.PromptTokens), CompletionTokens: int64(c.Usage.CompletionTokens)}
-	if d := c.Usage.PromptTokensDetails; d != nil {
-		u.CachedTokens = int64(d.CachedTokens)
-	}
-	if d := c.Usage.CompletionTokensDetails; d != nil {
-		u.ReasoningTokens = int64(d.ReasoningTokens)
-	}
-	answered := c.Model
-	if answered == "" {
-		answered = m.name
-	}
-	row := checkpoint.Row{
-		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusOK, ID: p.ID, Kept: p.Kept,
-		Output: ch.Message.Content, FinishReason: string(ch.FinishReason), Model: answered,
-		PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens,
-		CachedTokens: u.CachedTokens, ReasoningTokens: u.ReasoningTokens,
-		LatencyMS: latency.Milliseconds(), Attempts: attempts, HTTPStatus: resp.Status, Position: p.Pos.String(),
-		RequestID: resp.Header.Get("x-request-id"),
-	}
-	// Price by the model we asked for: the answer names a dated snapshot,
-	// which resolves to the same family anyway.
-	if r.bodies {
-		row.ResponseBody = resp.Body
-	}
-	// Without usage the cost is unknown, not zero: no CostUSD, and the
-	// cap keeps the request's worst case (see settle).
-	if m.priced && !resp.NoUsage {
-		cost := roundUSD(m.price.Cost(u))
-		row.CostUSD = &cost
-	}
-	return row
+	return rows.OK(p, rows.Model{Name: m.name, Price: m.price, Priced: m.priced}, resp, attempts, latency, r.bodies)
 }
 
 func (r *runner) failedRow(p request.Request, attempts int, kind, msg string, latency time.Duration, err error) checkpoint.Row {
-	row := checkpoint.Row{
-		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusFailed, ID: p.ID, Kept: p.Kept,
-		Error: msg, ErrorKind: kind, LatencyMS: latency.Milliseconds(), Attempts: attempts,
-		Position: p.Pos.String(),
-	}
-	// Keep the server's answer: the Batch API format reports it as it came.
-	var he *client.HTTPError
-	if errors.As(err, &he) {
-		row.HTTPStatus, row.ResponseBody, row.RequestID = he.Status, he.Body, he.Header.Get("x-request-id")
-	}
-	return row
+	return rows.Failed(p, attempts, kind, msg, latency, err)
 }
 
-// pendingRow records a row that ran out of transient retries: it gets an
-// error row in this run's outputs and is sent again by the next run.
 func (r *runner) pendingRow(p request.Request, attempts int, c client.Class, err error, latency time.Duration) checkpoint.Row {
-	row := r.failedRow(p, attempts, c.Kind, fmt.Sprintf("%s: %v (gave up after %d attempts; a rerun retries it)", p.Pos, err, attempts), latency, err)
-	row.Status = checkpoint.StatusPending
-	return row
+	return rows.GaveUp(p, attempts, c, err, latency)
 }
 
 // finish commits a row's result and counts it.
@@ -276,7 +230,7 @@ func (r *runner) reserve(p request.Request, m *model) (*budget.Reservation, bool
 
 // roundUSD drops float noise below a millionth of a cent, so outputs show
 // 0.0000196 rather than 0.000019600000000000002.
-func roundUSD(v float64) float64 { return math.Round(v*1e12) / 1e12 }
+func roundUSD(v float64) float64 { return rows.RoundUSD(v) }
 
 // lockedRand returns a uniform [0, 1) source safe for many workers.
 func lockedRand(seed uint64) func() float64 {
