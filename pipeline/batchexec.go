@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
-	"strings"
 
 	openai "github.com/sashabaranov/go-openai"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
-	"github.com/batchprompt/batchprompt/readers"
 )
 
 // BatchSummary says how a Batch API run's rows were answered: how many
@@ -61,7 +59,7 @@ func (nopExec) Wait()                {}
 type batchExec struct {
 	r    *runner
 	x    *batchapi.Exec
-	reqs map[string]waitingRow // by key
+	reqs map[string]batchapi.Waiting // by key
 
 	sync *syncExec
 }
@@ -79,7 +77,7 @@ func newBatchExec(r *runner) (*batchExec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state database %s: %w", r.job.State, err)
 	}
-	e := &batchExec{r: r, reqs: map[string]waitingRow{}}
+	e := &batchExec{r: r, reqs: map[string]batchapi.Waiting{}}
 	e.x, err = batchapi.New(ctx, r.db, batchapi.Options{
 		Endpoint: batchapi.Endpoint{BaseURL: ep.BaseURL, APIKey: ep.APIKey, OrgID: ep.OrgID, ProjectID: ep.ProjectID,
 			HTTPClient: r.opt.HTTPClient, MetadataJob: filepath.Base(r.job.State)},
@@ -94,8 +92,7 @@ func newBatchExec(r *runner) (*batchExec, error) {
 }
 
 func (e *batchExec) Send(req request.Request) {
-	e.reqs[req.Key] = waitingRow{seq: req.Seq, pos: req.Pos, id: strings.Clone(req.ID), kept: cloneKept(req.Kept),
-		model: req.Model, hash: req.Hash, maxOut: req.MaxOut, tokens: req.Tokens, charge: req.Charge}
+	e.reqs[req.Key] = batchapi.WaitingFor(req)
 	e.r.modelFor(req.Model)
 	if err := e.x.Add(batchapi.Item{Key: req.Key, Hash: req.Hash, Model: req.Model, Body: req.Body, Tokens: req.Tokens, MaxOut: req.MaxOut}); err != nil {
 		e.r.fail(err)
@@ -141,7 +138,7 @@ func (e *batchExec) Wait() {
 // deliver commits a row's result from a batch, priced at Batch API rates.
 func (e *batchExec) deliver(res batchapi.Result) float64 {
 	r := e.r
-	p := e.reqs[res.Key].request(res.Key)
+	p := e.reqs[res.Key].Request(res.Key)
 	m := r.modelFor(p.Model)
 	var row checkpoint.Row
 	switch {
@@ -191,7 +188,7 @@ func (e *batchExec) progress(c checkpoint.BatchChunk) {
 // tail sends a row synchronously: its batch was cancelled at the
 // finish-sync deadline before answering it.
 func (e *batchExec) tail(key string, body []byte) {
-	p := e.reqs[key].request(key)
+	p := e.reqs[key].Request(key)
 	p.Body = body
 	if e.sync == nil {
 		e.sync = newSyncExec(e.r)
@@ -240,35 +237,4 @@ func (e *batchExec) hold(worst float64) (func(float64), error) {
 		return nil, fmt.Errorf("batches still running may cost up to $%.6f, more than the cap of $%.2f leaves: rerun with a higher --max-cost to submit the rest", worst, r.cap.Limit())
 	}
 	return func(spent float64) { res.Settle(spent) }, nil
-}
-
-// waitingRow is what a row's result needs of its request while it waits
-// for a batch: a tenth of a rendered request's memory, for rows that may
-// wait by the hundred thousand. Its strings are copies, so they do not
-// keep the input's read buffers alive.
-type waitingRow struct {
-	seq            int64
-	pos            readers.Position
-	id, model      string
-	hash           string
-	kept           []*string
-	maxOut, tokens int64
-	charge         int64 // what the synchronous tail's pacer admits it for
-}
-
-func (w waitingRow) request(key string) request.Request {
-	return request.Request{Seq: w.seq, Pos: w.pos, Key: key, ID: w.id, Kept: w.kept, Model: w.model, Hash: w.hash,
-		MaxOut: w.maxOut, Tokens: w.tokens, Charge: w.charge}
-}
-
-// cloneKept copies kept column values out of the input's buffers.
-func cloneKept(kept []*string) []*string {
-	out := make([]*string, len(kept))
-	for i, k := range kept {
-		if k != nil {
-			c := strings.Clone(*k)
-			out[i] = &c
-		}
-	}
-	return out
 }
