@@ -80,7 +80,7 @@ func (r *runner) fill(batch *[]request.Request, seq *int64) (stop bool, err erro
 			r.fail(err)
 			return true, err
 		}
-		r.p.read.Add(1)
+		r.p.Read.Add(1)
 		r.updateBytes()
 		if r.job.Only != nil && !r.job.Only(*seq) {
 			*seq++

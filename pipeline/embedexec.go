@@ -162,12 +162,12 @@ func (h embedHost) Event(name string, n int) {
 	case "ok":
 		r.succeeded()
 	case "throttled":
-		r.p.throttled.Add(int64(n))
+		r.p.Throttled.Add(int64(n))
 		r.report()
 	case "retry":
-		r.p.retries.Add(int64(n))
+		r.p.Retries.Add(int64(n))
 	case "inflight":
-		r.p.inFlight.Add(int64(n))
+		r.p.InFlight.Add(int64(n))
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/batchapi"
+	"github.com/batchprompt/batchprompt/internal/runstats"
 )
 
 // Batch API input file limits.
@@ -72,7 +73,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	out := batchapi.NewSplitter(opt.Dir, func(i int) string { return fmt.Sprintf("%s-%s-%04d.jsonl", opt.Prefix, model, i+1) },
 		batchapi.Limits{MaxRequests: opt.MaxRequests, MaxBytes: opt.MaxBytes})
 	defer out.Abort()
-	var kinds kindTally
+	var kinds runstats.Tally
 	for seq := int64(0); job.Limit <= 0 || seq < job.Limit; seq++ {
 		rec, err := in.Next(ctx)
 		if errors.Is(err, io.EOF) {
@@ -84,7 +85,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 		p := render.Render(rec, seq)
 		if p.Err != nil {
 			rep.Skipped++
-			kinds.add(p.Err.Kind, p.Err.Msg, p.Pos.String())
+			kinds.Add(p.Err.Kind, p.Err.Msg, p.Pos.String())
 			continue
 		}
 		id := p.ID
@@ -106,7 +107,7 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 	for _, f := range out.Files() {
 		rep.Files = append(rep.Files, f.Path)
 	}
-	rep.Failed = kinds.list()
+	rep.Failed = kinds.List()
 	return rep, nil
 }
 

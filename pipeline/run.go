@@ -15,6 +15,7 @@ import (
 	"github.com/batchprompt/batchprompt/internal/dedupe"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/internal/runstats"
 	"github.com/batchprompt/batchprompt/readers"
 )
 
@@ -90,8 +91,8 @@ type runner struct {
 	reportMu sync.Mutex     // serialises Options.Progress calls
 	rand     func() float64 // the backoff's jitter: Options.Rand, or a locked PCG
 
-	p        progressCounters
-	kinds    kindTally
+	p        runstats.Counters
+	kinds    runstats.Tally
 	requests atomic.Int64
 	batchSum BatchSummary // a Batch API run's figures, set by batchExec.Wait
 }

@@ -82,7 +82,7 @@ func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *clien
 	}
 	problem := r.answerProblem(resp.Completion)
 	if problem != nil && paid.n < r.opt.MaxParseAttempts {
-		r.p.retries.Add(1)
+		r.p.Retries.Add(1)
 		r.opt.Logger.Debug("retrying a broken structured answer", "row", p.Pos.String(), "kind", problem.Kind, "error", problem.Msg)
 		return true
 	}

@@ -2,9 +2,9 @@ package pipeline
 
 import (
 	"context"
-	"sort"
-	"sync"
 	"time"
+
+	"github.com/batchprompt/batchprompt/internal/runstats"
 )
 
 // StopReason says why a run ended before every row had a result.
@@ -60,12 +60,7 @@ type Progress struct {
 }
 
 // ErrorKind counts one kind of error row, with one example.
-type ErrorKind struct {
-	Kind     string
-	Count    int64
-	Example  string // the error text of one such row
-	Position string // where that row came from: "file:line"
-}
+type ErrorKind = runstats.ErrorKind
 
 // Summary is the outcome of a run.
 type Summary struct {
@@ -86,42 +81,6 @@ type Summary struct {
 	Batch             BatchSummary // a Batch API run's figures (Job.BatchAPI)
 }
 
-// kindTally collects error kinds for the summary.
-type kindTally struct {
-	mu sync.Mutex
-	m  map[string]*ErrorKind
-}
-
-func (t *kindTally) add(kind, msg, pos string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[string]*ErrorKind{}
-	}
-	k := t.m[kind]
-	if k == nil {
-		k = &ErrorKind{Kind: kind, Example: msg, Position: pos}
-		t.m[kind] = k
-	}
-	k.Count++
-}
-
-func (t *kindTally) list() []ErrorKind {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]ErrorKind, 0, len(t.m))
-	for _, k := range t.m {
-		out = append(out, *k)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Count != out[j].Count {
-			return out[i].Count > out[j].Count
-		}
-		return out[i].Kind < out[j].Kind
-	})
-	return out
-}
-
 // summary gathers the run's outcome.
 func (r *runner) summary(rows int64) Summary {
 	r.mu.Lock()
@@ -130,7 +89,7 @@ func (r *runner) summary(rows int64) Summary {
 	spent, _ := r.db.Spent(context.Background())
 	return Summary{SpentUSD: spent,
 		Stop: stop, Err: err, Rows: rows, Progress: r.snapshot(), Started: r.started,
-		ErrorKinds: r.kinds.list(), Limits: r.main.pacer.Limits(), Requests: r.requests.Load(),
+		ErrorKinds: r.kinds.List(), Limits: r.main.pacer.Limits(), Requests: r.requests.Load(),
 		State: r.job.State, Saved: r.savings(), Batch: r.batchSum,
 	}
 }

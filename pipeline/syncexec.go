@@ -51,8 +51,8 @@ func (e *syncExec) Wait()                    { e.pool.Wait() }
 // is abandoned because the run stopped is not committed: it stays pending
 // in the state database and the next run sends it.
 func (r *runner) work(p request.Request) {
-	r.p.inFlight.Add(1)
-	defer r.p.inFlight.Add(-1)
+	r.p.InFlight.Add(1)
+	defer r.p.InFlight.Add(-1)
 	m := r.modelFor(p.Model)
 	if w := m.price.ContextWindow; m.priced && w > 0 && p.Text == "" && p.Tokens > w {
 		// The API would refuse it, after an upload of the whole prompt.
@@ -111,7 +111,7 @@ func (r *runner) work(p request.Request) {
 		c := client.Classify(err, r.clk.Now())
 		switch c.Verdict {
 		case client.RateLimited:
-			r.p.throttled.Add(1)
+			r.p.Throttled.Add(1)
 			wait := c.Wait
 			if wait <= 0 {
 				failures++
@@ -135,7 +135,7 @@ func (r *runner) work(p request.Request) {
 				r.finish(r.pendingRow(p, attempts, c, err, latency))
 				return
 			}
-			r.p.retries.Add(1)
+			r.p.Retries.Add(1)
 			if !clock.Sleep(r.dispatchCtx, r.clk, client.Backoff(failures, r.opt.BackoffBase, r.opt.BackoffMax, r.rand())) {
 				return
 			}
@@ -181,28 +181,28 @@ func (r *runner) finish(row checkpoint.Row) {
 
 // counted adds a committed row to the progress figures.
 func (r *runner) counted(row checkpoint.Row) {
-	r.p.done.Add(1)
+	r.p.Done.Add(1)
 	switch jobstate.StateOf(row.Status, row.ErrorKind) {
 	case jobstate.RowOK:
-		r.p.ok.Add(1)
-		r.p.addTokens(row)
+		r.p.OK.Add(1)
+		r.p.AddTokens(row)
 	default: // a row that ran out of retries is failed here as in status
-		r.p.failed.Add(1)
+		r.p.Failed.Add(1)
 		if row.CostUSD != nil {
-			r.p.addTokens(row) // broken structured answers, paid for (structured.go)
+			r.p.AddTokens(row) // broken structured answers, paid for (structured.go)
 		}
-		r.kinds.add(row.ErrorKind, row.Error, row.Position)
+		r.kinds.Add(row.ErrorKind, row.Error, row.Position)
 	}
 	r.report()
 }
 
 func (r *runner) reused(st checkpoint.Status) {
-	r.p.done.Add(1)
-	r.p.reused.Add(1)
+	r.p.Done.Add(1)
+	r.p.Reused.Add(1)
 	if st == checkpoint.StatusOK {
-		r.p.ok.Add(1)
+		r.p.OK.Add(1)
 	} else {
-		r.p.failed.Add(1)
+		r.p.Failed.Add(1)
 	}
 	r.report()
 }
