@@ -2,15 +2,10 @@ package pipeline
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
-	"os"
-	"regexp"
-	"strconv"
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/batchapi"
+	"github.com/batchprompt/batchprompt/internal/request"
 	"github.com/batchprompt/batchprompt/internal/runstats"
 )
 
@@ -66,49 +61,18 @@ func ExportRequests(ctx context.Context, job Job, opt ExportOptions) (ExportRepo
 		return rep, err
 	}
 	defer in.Close()
-	if err := os.MkdirAll(opt.Dir, 0o755); err != nil {
-		return rep, fmt.Errorf("export directory: %w", err)
-	}
-	model := unsafeName.ReplaceAllString(job.Model, "_")
-	out := batchapi.NewSplitter(opt.Dir, func(i int) string { return fmt.Sprintf("%s-%s-%04d.jsonl", opt.Prefix, model, i+1) },
-		batchapi.Limits{MaxRequests: opt.MaxRequests, MaxBytes: opt.MaxBytes})
-	defer out.Abort()
 	var kinds runstats.Tally
-	for seq := int64(0); job.Limit <= 0 || seq < job.Limit; seq++ {
-		rec, err := in.Next(ctx)
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return rep, err
-		}
-		p := render.Render(rec, seq)
-		if p.Err != nil {
+	files, n, err := batchapi.Export(ctx, in, render, batchapi.ExportConfig{
+		Dir: opt.Dir, Prefix: opt.Prefix, Model: job.Model, Limit: job.Limit, RowIDs: job.IDColumn == "",
+		Limits: batchapi.Limits{MaxRequests: opt.MaxRequests, MaxBytes: opt.MaxBytes},
+		Skip: func(p request.Request) {
 			rep.Skipped++
 			kinds.Add(p.Err.Kind, p.Err.Msg, p.Pos.String())
-			continue
-		}
-		id := p.ID
-		if job.IDColumn == "" {
-			id = "row-" + strconv.FormatInt(seq, 10)
-		}
-		line, err := batchapi.Line(id, p.Body)
-		if err != nil {
-			return rep, err
-		}
-		if err := out.Write(line, p.Tokens); err != nil {
-			return rep, err
-		}
-		rep.Requests++
-	}
-	if err := out.Close(); err != nil {
+		},
+	})
+	if err != nil {
 		return rep, err
 	}
-	for _, f := range out.Files() {
-		rep.Files = append(rep.Files, f.Path)
-	}
-	rep.Failed = kinds.List()
+	rep.Files, rep.Requests, rep.Failed = files, n, kinds.List()
 	return rep, nil
 }
-
-var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
