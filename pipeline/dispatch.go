@@ -149,9 +149,9 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			// that cannot be sent is checked too: as the second copy of an
 			// id it must not take the first one's key (and its answer).
 			if firstAt, ok := inBatch[row.Key]; ok {
-				duplicate(row, firstAt)
+				row.Duplicate(firstAt)
 			} else if known && s.Seq >= 0 && s.Seq < first {
-				duplicate(row, s.Position)
+				row.Duplicate(s.Position)
 			} else {
 				inBatch[row.Key] = row.Pos.String()
 			}
