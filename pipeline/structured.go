@@ -51,52 +51,23 @@ func (j *Job) answerChecker() (*answercheck.Checker, error) {
 	return c, nil
 }
 
-// paidTries sums what a row's answered tries cost, so that the row that
-// is finally committed carries every paid try: an answer retried because
-// it was broken was billed all the same.
-type paidTries struct {
-	n                                     int
-	prompt, completion, cached, reasoning int64
-	cost                                  float64
-	costUnknown                           bool
-}
-
 // retryAnswer checks an answered try's row against the job's response
 // format. It returns true when the try must be sent again (the answer is
 // broken and tries remain); otherwise row holds every try's tokens and
 // cost, and, when the last answer was still broken, is an error row whose
 // error says what was wrong. Each retry counts as a retry in progress.
-func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *client.Response, paid *paidTries) bool {
+func (r *runner) retryAnswer(p request.Request, row *checkpoint.Row, resp *client.Response, paid *answercheck.Tries) bool {
 	if r.answers == nil {
 		return false
 	}
-	paid.n++
-	paid.prompt += row.PromptTokens
-	paid.completion += row.CompletionTokens
-	paid.cached += row.CachedTokens
-	paid.reasoning += row.ReasoningTokens
-	if row.CostUSD == nil {
-		paid.costUnknown = true
-	} else {
-		paid.cost += *row.CostUSD
-	}
+	paid.Add(*row)
 	problem := r.answerProblem(resp.Completion)
-	if problem != nil && paid.n < r.opt.MaxParseAttempts {
+	if problem != nil && paid.N < r.opt.MaxParseAttempts {
 		r.p.Retries.Add(1)
 		r.opt.Logger.Debug("retrying a broken structured answer", "row", p.Pos.String(), "kind", problem.Kind, "error", problem.Msg)
 		return true
 	}
-	row.PromptTokens, row.CompletionTokens = paid.prompt, paid.completion
-	row.CachedTokens, row.ReasoningTokens = paid.cached, paid.reasoning
-	row.CostUSD = nil
-	if !paid.costUnknown {
-		cost := roundUSD(paid.cost)
-		row.CostUSD = &cost
-	}
-	if problem != nil {
-		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
-		row.Error = fmt.Sprintf("%s: %s (%s)", p.Pos, problem.Msg, triesText(paid.n))
-	}
+	paid.Finish(row, p.Pos.String(), problem)
 	return false
 }
 
@@ -117,12 +88,4 @@ func (r *runner) checkBatchAnswer(p request.Request, row *checkpoint.Row, c open
 		row.Status, row.ErrorKind = checkpoint.StatusFailed, problem.Kind
 		row.Error = fmt.Sprintf("%s: %s (a Batch API answer, not retried: --retry-failed sends it again)", p.Pos, problem.Msg)
 	}
-}
-
-// triesText is "1 try" or "n tries".
-func triesText(n int) string {
-	if n == 1 {
-		return "1 try"
-	}
-	return fmt.Sprintf("%d tries", n)
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/answercheck"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
@@ -60,7 +61,7 @@ func (r *runner) work(p request.Request) {
 		return
 	}
 	attempts, failures := 0, 0
-	var paid paidTries // answered tries of a structured answer (structured.go)
+	var paid answercheck.Tries // answered tries of a structured answer (structured.go)
 	for {
 		permit, err := m.pacer.Admit(r.dispatchCtx, p.Charge)
 		if err != nil {
