@@ -13,7 +13,6 @@ import (
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/batchapi"
 	"github.com/batchprompt/batchprompt/internal/client"
-	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
 )
 
@@ -28,9 +27,6 @@ type BatchSummary struct {
 	BatchCostUSD float64 // at Batch API rates
 	SyncRows     int64
 }
-
-// JobBatch is one Batch API batch in a JobStatus.
-type JobBatch = jobstate.Batch
 
 // executor picks how this run answers its rows.
 func (r *runner) executor() executor {

@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 const cacheLong = `cache inspects and trims a response cache (the file given to run with --cache,
@@ -52,7 +52,7 @@ func newCacheCmd(env Env, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			s, err := pipeline.CacheStats(cmd.Context(), p)
+			s, err := state.CacheStats(cmd.Context(), p)
 			if err != nil {
 				return err
 			}
@@ -74,7 +74,7 @@ func newCacheCmd(env Env, stdout io.Writer) *cobra.Command {
 			if err != nil {
 				return &usageError{fmt.Errorf("--older-than %q: %w", olderThan, err)}
 			}
-			n, err := pipeline.PruneCache(cmd.Context(), p, time.Now().Add(-age))
+			n, err := state.PruneCache(cmd.Context(), p, time.Now().Add(-age))
 			if err != nil {
 				return err
 			}
@@ -88,7 +88,7 @@ func newCacheCmd(env Env, stdout io.Writer) *cobra.Command {
 	return cmd
 }
 
-func printCacheStats(w io.Writer, path string, s pipeline.CacheFigures) {
+func printCacheStats(w io.Writer, path string, s state.CacheFigures) {
 	fmt.Fprintf(w, "cache:   %s\n", path)
 	fmt.Fprintf(w, "entries: %d (%s of answers, file %s)\n", s.Entries, mib(s.Bytes), mib(s.FileBytes))
 	if s.Entries > 0 {

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 const estimateLong = `estimate is the dry run of run: it reads the whole input, renders every
@@ -121,7 +122,7 @@ func runEstimate(ctx context.Context, fs *pflag.FlagSet, f *runFlags, ef estimat
 	}
 	if opt.Limits.RPM == 0 && opt.Limits.TPM == 0 {
 		// Limits a previous run of this job learned from the server.
-		if l, ok := pipeline.StoredLimitsAt(ctx, job.State, job.Model); ok {
+		if l, ok := state.StoredLimitsAt(ctx, job.State, job.Model); ok {
 			opt.Limits = l
 			fmt.Fprintf(stderr, "using the limits learned by the last run in %s: %.0f requests/min, %.0f tokens/min\n", job.State, l.RPM, l.TPM)
 		}

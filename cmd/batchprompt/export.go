@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 const exportLong = `export writes output files from a job's state database, at any time, in
@@ -70,7 +71,7 @@ func newExportCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 	return cmd
 }
 
-// runExport writes every output through pipeline.Export and says what it
+// runExport writes every output through state.Export and says what it
 // wrote. Mistakes the user fixes with flags come back as *usageError, the
 // rest as *commandError.
 func runExport(ctx context.Context, f exportFlags, jobPath string, env Env, stderr io.Writer) error {
@@ -78,8 +79,8 @@ func runExport(ctx context.Context, f exportFlags, jobPath string, env Env, stde
 	if err != nil {
 		return err
 	}
-	res, err := pipeline.Export(ctx, pipeline.ExportSpec{State: path, Outputs: f.outputs, Partial: f.partial, JobOutputs: jobOutputs})
-	var ie *pipeline.IncompleteError
+	res, err := state.Export(ctx, state.ExportSpec{State: path, Outputs: f.outputs, Partial: f.partial, JobOutputs: jobOutputs})
+	var ie *state.IncompleteError
 	var ce *pipeline.ConfigError
 	switch {
 	case errors.As(err, &ie):

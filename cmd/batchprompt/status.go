@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 const statusLong = `status reads a job's state database and tells how far the job is: rows with
@@ -60,7 +60,7 @@ func newStatusCmd(env Env, stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := pipeline.ReadStatus(cmd.Context(), path)
+			st, err := state.ReadStatus(cmd.Context(), path)
 			if err != nil {
 				return &commandError{err}
 			}

@@ -5,11 +5,11 @@ import (
 	"io"
 	"strings"
 
-	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 // writeStatusText prints st for a person: one labelled line per figure.
-func writeStatusText(w io.Writer, st pipeline.JobStatus) error {
+func writeStatusText(w io.Writer, st state.JobStatus) error {
 	var b strings.Builder
 	line := func(label, format string, args ...any) {
 		fmt.Fprintf(&b, "%-11s %s\n", label, fmt.Sprintf(format, args...))
@@ -76,7 +76,7 @@ func writeStatusText(w io.Writer, st pipeline.JobStatus) error {
 	return err
 }
 
-func progressText(st pipeline.JobStatus) string {
+func progressText(st state.JobStatus) string {
 	switch {
 	case st.Run == 0:
 		return "not started"
@@ -97,7 +97,7 @@ func progressText(st pipeline.JobStatus) string {
 
 // batchText is one Batch API batch on one line: id, model, status,
 // counts, round, created and expiry.
-func batchText(b pipeline.JobBatch) string {
+func batchText(b state.JobBatch) string {
 	s := fmt.Sprintf("%s %s %s: %s of %s done, %s failed, round %d", b.ID, b.Model, b.Status,
 		commas(int64(b.Completed)), commas(int64(b.Requests)), commas(int64(b.Failed)), b.Round)
 	if !b.Created.IsZero() {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/batchprompt/batchprompt/pipeline"
+	"github.com/batchprompt/batchprompt/pipeline/state"
 )
 
 // checkJob checks every setting run would check before its first request,
@@ -50,7 +51,7 @@ func checkJob(ctx context.Context, f *runFlags, job pipeline.Job, env Env) (info
 			problems = append(problems, fmt.Sprintf("--api-key-file: %v", err))
 		}
 	}
-	state, err := pipeline.DescribeState(ctx, job)
+	state, err := state.DescribeState(ctx, job)
 	if err != nil {
 		problems = append(problems, err.Error())
 	}

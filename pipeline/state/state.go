@@ -1,12 +1,32 @@
-package pipeline
+// Package state reads and maintains what jobs leave on disk, without
+// running them: a job's status, exports of its results, what a run would
+// find in its state database, the limits its last run learned, and the
+// response cache shared across jobs. It is the library face of
+// internal/jobstate and internal/respcache for the status, export and
+// cache commands.
+package state
 
 import (
 	"context"
+	"fmt"
+	"time"
 
-	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
-	"github.com/batchprompt/batchprompt/writers"
+	"github.com/batchprompt/batchprompt/internal/respcache"
+	"github.com/batchprompt/batchprompt/pipeline"
 )
+
+// JobBatch is one Batch API batch in a JobStatus.
+type JobBatch = jobstate.Batch
+
+// configError turns jobstate's configuration errors into the pipeline's,
+// which the command line maps to exit code 2.
+func configError(err error) error {
+	if jobstate.IsConfig(err) {
+		return &pipeline.ConfigError{Err: err}
+	}
+	return err
+}
 
 // JobStatus is how far a job is, read from its state database: rows with
 // a result, pending and missing, tokens, cost, whether it is complete and
@@ -43,28 +63,52 @@ func ReadStatus(ctx context.Context, statePath string) (JobStatus, error) {
 // failed write another error. See jobstate.Export.
 func Export(ctx context.Context, spec ExportSpec) (ExportResult, error) {
 	res, err := jobstate.Export(ctx, spec)
-	return res, stateError(err)
+	return res, configError(err)
 }
 
 // DescribeState says what a run of job would find in its state database
 // (nothing yet, the same job to resume, a database --restart moves aside),
 // for validate, and fails with a *ConfigError holding a *MismatchError
 // when the run would refuse it. It creates nothing and takes no lock.
-func DescribeState(ctx context.Context, job Job) (string, error) {
+func DescribeState(ctx context.Context, job pipeline.Job) (string, error) {
 	s, err := jobstate.Describe(ctx, job.State, job.Fingerprint(), job.Restart)
-	return s, stateError(err)
+	return s, configError(err)
 }
 
 // StoredLimitsAt returns the limits the last run of the job whose state
 // database is at statePath had in force for model, if it recorded any. It
 // never creates the database.
-func StoredLimitsAt(ctx context.Context, statePath, model string) (Limits, bool) {
+func StoredLimitsAt(ctx context.Context, statePath, model string) (pipeline.Limits, bool) {
 	l, ok := jobstate.LimitsAt(ctx, statePath, model)
-	return Limits(l), ok
+	return pipeline.Limits(l), ok
 }
 
-// WriteOutputs writes the current run's rows of db to each path, in input
-// order, each published whole. See jobstate.WriteOutputs.
-func WriteOutputs(ctx context.Context, db *checkpoint.DB, paths []string, s writers.Schema) error {
-	return jobstate.WriteOutputs(ctx, db, paths, s)
+// CacheFigures describes a response cache: entries, bytes, the oldest
+// and newest answers, entries per model.
+type CacheFigures = respcache.Stats
+
+// CacheStats reads the figures of the response cache at path (one pass
+// over its answers).
+func CacheStats(ctx context.Context, path string) (CacheFigures, error) {
+	c, err := respcache.Open(ctx, path)
+	if err != nil {
+		return CacheFigures{}, err
+	}
+	defer c.Close()
+	return c.Stats(ctx)
+}
+
+// PruneCache deletes the answers stored in the response cache at path
+// before cutoff, and returns how many. Jobs may use the cache meanwhile.
+func PruneCache(ctx context.Context, path string, cutoff time.Time) (int64, error) {
+	c, err := respcache.Open(ctx, path)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	n, err := c.Prune(ctx, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune: %w", err)
+	}
+	return n, nil
 }

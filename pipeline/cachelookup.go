@@ -2,43 +2,11 @@ package pipeline
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/estimate"
 	"github.com/batchprompt/batchprompt/internal/respcache"
 )
-
-// CacheFigures describes a response cache: entries, bytes, the oldest
-// and newest answers, entries per model.
-type CacheFigures = respcache.Stats
-
-// CacheStats reads the figures of the response cache at path (one pass
-// over its answers).
-func CacheStats(ctx context.Context, path string) (CacheFigures, error) {
-	c, err := respcache.Open(ctx, path)
-	if err != nil {
-		return CacheFigures{}, err
-	}
-	defer c.Close()
-	return c.Stats(ctx)
-}
-
-// PruneCache deletes the answers stored in the response cache at path
-// before cutoff, and returns how many. Jobs may use the cache meanwhile.
-func PruneCache(ctx context.Context, path string, cutoff time.Time) (int64, error) {
-	c, err := respcache.Open(ctx, path)
-	if err != nil {
-		return 0, err
-	}
-	defer c.Close()
-	n, err := c.Prune(ctx, cutoff)
-	if err != nil {
-		return 0, fmt.Errorf("prune: %w", err)
-	}
-	return n, nil
-}
 
 // CacheQuery names a request for [EstimateOptions].Cached.
 type CacheQuery = estimate.CacheQuery
