@@ -98,34 +98,18 @@ type runner struct {
 }
 
 func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
-	in, err := readers.Open(job.Input, readers.Options{Format: job.InputFormat, CSVDelimiter: job.CSVDelimiter, Stdin: job.Stdin})
+	in, render, batch, err := openRendered(ctx, &job, opt.Prices, true)
 	if err != nil {
 		return nil, err
-	}
-	in, batch, err := request.DetectBatch(ctx, in, job.Input, job.InputFormat, job.templated())
-	if err != nil {
-		in.Close()
-		return nil, err
-	}
-	if batch {
-		job.asBatch()
 	}
 	clk := clock.Or(opt.Clock)
-	r := &runner{job: job, opt: opt, clk: clk, input: in, batch: batch, started: clk.Now()}
+	r := &runner{job: job, opt: opt, clk: clk, input: in, render: render, batch: batch, started: clk.Now()}
 	r.rand = opt.Rand
 	if r.rand == nil {
 		r.rand = lockedRand(uint64(r.started.UnixNano()))
 	}
-	if r.render, err = request.New(job.requestConfig(batch, opt.Prices)); err != nil {
-		in.Close()
-		return nil, &ConfigError{Err: err}
-	}
 	if r.answers, err = job.answerChecker(); err != nil {
 		in.Close()
-		return nil, err
-	}
-	if r.input, err = checkColumns(ctx, in, r.render); err != nil {
-		r.input.Close()
 		return nil, err
 	}
 	for _, o := range job.Outputs {
@@ -139,18 +123,11 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 		return nil, err
 	}
 	r.main = r.modelFor(job.Model)
-	if opt.MaxCostUSD > 0 && !r.batch {
-		if !r.main.priced {
+	if opt.MaxCostUSD > 0 {
+		if !r.batch && !r.main.priced {
 			r.close()
 			return nil, configErrorf("--max-cost needs a price for model %s, and the built-in table has none: give one with --prices FILE (JSON or YAML: {%q: {input: USD per 1M, output: USD per 1M}})", job.Model, job.Model)
 		}
-		spent, err := r.db.Spent(ctx)
-		if err != nil {
-			r.close()
-			return nil, fmt.Errorf("state database %s: %w", job.State, err)
-		}
-		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
-	} else if opt.MaxCostUSD > 0 {
 		spent, err := r.db.Spent(ctx)
 		if err != nil {
 			r.close()
