@@ -194,7 +194,7 @@ func (e *batchExec) tail(key string, body []byte) {
 }
 
 // reserve books a file's worst case at Batch API prices against
-// --max-cost before it is uploaded.
+// --max-cost before it is uploaded (see batchapi.Reserve).
 func (e *batchExec) reserve(model string, tokens, maxOut []int64) (func(float64), float64, error) {
 	r := e.r
 	if r.cap == nil {
@@ -206,31 +206,14 @@ func (e *batchExec) reserve(model string, tokens, maxOut []int64) (func(float64)
 		r.stopWith(Failed, err)
 		return nil, 0, err
 	}
-	var worst float64
-	for i := range tokens {
-		worst += m.price.BatchWorstCase(tokens[i], maxOut[i])
-	}
-	res, err := r.cap.Reserve(worst)
-	if err != nil {
-		err = fmt.Errorf("the next batch could cost up to $%.6f and the cap is $%.2f with $%.4f spent and $%.4f reserved: rerun with a higher --max-cost to continue",
-			worst, r.cap.Limit(), r.cap.Spent(), r.cap.Reserved())
-		return nil, 0, err
-	}
-	return func(spent float64) { res.Settle(spent) }, worst, nil
+	return batchapi.Reserve(r.cap, m.price, tokens, maxOut)
 }
 
-// hold books again, against this run's cap, the worst case an earlier run
-// reserved for a batch still running: its answers will be paid for. A
-// cap lowered below it since holds nothing, and holds new submissions
-// back.
+// hold books again what a batch still running from an earlier run may
+// cost (see batchapi.Hold).
 func (e *batchExec) hold(worst float64) (func(float64), error) {
-	r := e.r
-	if r.cap == nil {
+	if e.r.cap == nil {
 		return nil, nil
 	}
-	res, err := r.cap.Reserve(worst)
-	if err != nil {
-		return nil, fmt.Errorf("batches still running may cost up to $%.6f, more than the cap of $%.2f leaves: rerun with a higher --max-cost to submit the rest", worst, r.cap.Limit())
-	}
-	return func(spent float64) { res.Settle(spent) }, nil
+	return batchapi.Hold(e.r.cap, worst)
 }

@@ -18,30 +18,10 @@ type CacheQuery = estimate.CacheQuery
 // the estimate is done. Cost: one indexed query per batch of up to 256
 // rows.
 func CacheLookup(ctx context.Context, path string, ep Endpoint, embeddings bool) (cached func(context.Context, []CacheQuery) ([]bool, error), close func() error, err error) {
-	c, err := respcache.Open(ctx, path)
-	if err != nil {
-		return nil, nil, err
-	}
 	cl := client.NewClient(ep, nil, 0)
 	urlOf := cl.URL
 	if embeddings {
 		urlOf = cl.EmbeddingsURL
 	}
-	keyer := respcache.NewKeyer(urlOf)
-	cached = func(ctx context.Context, qs []CacheQuery) ([]bool, error) {
-		keys := make([]respcache.Key, len(qs))
-		for i, q := range qs {
-			keys[i] = keyer.Key(q.Model, q.Hash)
-		}
-		hits, err := c.Get(ctx, keys)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]bool, len(qs))
-		for i, k := range keys {
-			_, out[i] = hits[k]
-		}
-		return out, nil
-	}
-	return cached, c.Close, nil
+	return respcache.Lookup(ctx, path, urlOf)
 }

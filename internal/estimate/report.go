@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/batchprompt/batchprompt/internal/respcache"
+
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/pace"
 )
@@ -50,7 +52,7 @@ type Options struct {
 }
 
 // CacheQuery names a request for Options.Cached.
-type CacheQuery struct{ Model, Hash string }
+type CacheQuery = respcache.Query
 
 // EstimateReport is the dry run of a job: what it would send, cost and take,
 // computed from the input alone. Its JSON form (snake_case keys, durations
