@@ -2,13 +2,10 @@ package pipeline
 
 import (
 	"fmt"
-	"io"
 
 	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/jobstate"
 	"github.com/batchprompt/batchprompt/internal/request"
-	"github.com/batchprompt/batchprompt/readers"
-	"github.com/batchprompt/batchprompt/writers"
 )
 
 // Prices is a price table: USD per 1M tokens, context windows and output
@@ -48,32 +45,15 @@ func Check(job Job) []error {
 			add("output %s is given twice", o)
 		}
 		seen[o] = true
-		format, err := jobstate.OutputFormat(o, job.OutputFormat)
-		if err == nil {
-			_, err = writers.New(format, io.Discard, job.Schema())
-		}
-		if err != nil {
-			add("output %s: %v", o, err)
+		if err := jobstate.CheckFormat(o, job.OutputFormat, job.Schema()); err != nil {
+			problems = append(problems, err)
 		}
 	}
-	if _, err := request.New(job.requestConfig(false, nil)); err != nil && !job.mayBeBatch() {
+	if _, err := request.New(job.requestConfig(false, nil)); err != nil && !request.MayBeBatch(job.Input, job.InputFormat, job.templated()) {
 		problems = append(problems, err)
 	}
 	if job.Model == "" {
 		add("no model: give --model")
 	}
 	return problems
-}
-
-// mayBeBatch reports whether the job's input may turn out to be Batch API
-// lines, which need no prompt: only the input itself can tell.
-func (j *Job) mayBeBatch() bool {
-	if j.templated() || (j.InputFormat != "" && j.InputFormat != FormatOpenAIBatch) {
-		return false
-	}
-	if j.InputFormat == FormatOpenAIBatch || j.Input == "-" {
-		return true
-	}
-	f, err := readers.DetectFormat(j.Input)
-	return err == nil && f == "jsonl"
 }

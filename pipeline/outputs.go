@@ -3,7 +3,6 @@ package pipeline
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -31,12 +30,8 @@ type KeptOutput = jobstate.KeptOutput
 // while publishing left beside each output.
 func (j *Job) checkOutputs(log *slog.Logger) error {
 	for _, o := range j.Outputs {
-		f, err := jobstate.OutputFormat(o, j.OutputFormat)
-		if err != nil {
-			return &ConfigError{Err: fmt.Errorf("output %s: %w", o, err)}
-		}
-		if _, err := writers.New(f, io.Discard, j.Schema()); err != nil {
-			return &ConfigError{Err: fmt.Errorf("output %s: %w", o, err)}
+		if err := jobstate.CheckFormat(o, j.OutputFormat, j.Schema()); err != nil {
+			return &ConfigError{Err: err}
 		}
 		removed, err := jobstate.PrepareOutput(o)
 		for _, tmp := range removed {

@@ -81,3 +81,17 @@ func countRows(ctx context.Context, path, format string) (n int64, ok bool) {
 		n++
 	}
 }
+
+// CheckFormat tells, before anything is written, whether an output at
+// path can be written in format (or the format its extension names) with
+// schema s: a writer is made and discarded.
+func CheckFormat(path, format string, s writers.Schema) error {
+	f, err := OutputFormat(path, format)
+	if err == nil {
+		_, err = writers.New(f, io.Discard, s)
+	}
+	if err != nil {
+		return fmt.Errorf("output %s: %w", path, err)
+	}
+	return nil
+}

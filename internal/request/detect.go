@@ -67,3 +67,17 @@ func (p *peekReader) Size() int64 {
 	}
 	return -1
 }
+
+// MayBeBatch reports whether an input may turn out to be Batch API lines,
+// which need no prompt, before it is opened: only its first line can
+// tell. templated says the job gives a template or prompt column.
+func MayBeBatch(input, format string, templated bool) bool {
+	if templated || (format != "" && format != FormatOpenAIBatch) {
+		return false
+	}
+	if format == FormatOpenAIBatch || input == "-" {
+		return true
+	}
+	f, err := readers.DetectFormat(input)
+	return err == nil && f == "jsonl"
+}
