@@ -151,27 +151,7 @@ func (x *exchange) answer(req *chatRequest, prompt, limit int64, truncated bool)
 		return
 	}
 	b = append(b, '\n')
-	h := x.w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("x-request-id", x.reqID)
-	if truncated {
-		x.fault(faultTruncated, func() {
-			half := b[:len(b)/2]
-			h.Set("Content-Length", strconv.Itoa(len(half)))
-			x.w.WriteHeader(http.StatusOK)
-			_, _ = x.w.Write(half)
-		})
-		return
-	}
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	x.w.WriteHeader(http.StatusOK)
-	_, _ = x.w.Write(b)
-	s.mu.Lock()
-	s.stats.OK++
-	s.stats.PromptTokens += prompt
-	s.stats.CompletionTokens += out
-	s.mu.Unlock()
-	x.log(http.StatusOK, "", prompt, out)
+	x.writeOK(b, truncated, prompt, out)
 }
 
 // hang answers nothing until the client gives up or the server is released.
