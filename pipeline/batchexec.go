@@ -116,7 +116,7 @@ func (e *batchExec) Wait() {
 	}
 	_ = e.x.Close()
 	if err != nil {
-		r.fail(fmt.Errorf("Batch API: %w", err))
+		r.fail(fmt.Errorf("the Batch API: %w", err))
 	}
 	s := &r.batchSum
 	s.Submitted, s.Live, s.Pending = out.Submitted, out.Live, out.Pending

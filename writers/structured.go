@@ -174,15 +174,6 @@ func newStructuredParquet(cols []jsonschema.Column) *structuredParquet {
 	return p
 }
 
-// nodes returns the Parquet node of each structured column.
-func (p *structuredParquet) nodes() []parquet.Node {
-	out := make([]parquet.Node, len(p.cols))
-	for i, c := range p.cols {
-		out[i] = structuredNode(c, true)
-	}
-	return out
-}
-
 // appendRow appends the values of vals (nil: all NULL) to row, the first
 // at leaf column col, and returns the row and the next column.
 func (p *structuredParquet) appendRow(row parquet.Row, vals []any, col int) (out parquet.Row, next int, err error) {
