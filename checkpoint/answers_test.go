@@ -2,12 +2,13 @@ package checkpoint
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/batchprompt/batchprompt/internal/sqlitefile"
 )
 
 // hexHash makes a 64-hex-digit hash (what the pipeline stores) from n.
@@ -90,7 +91,7 @@ func TestAnswersUsesTheIndex(t *testing.T) {
 func TestOpenMigratesV3ToV4(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "v3.db")
-	raw, err := sql.Open("sqlite", dsn(path, false))
+	raw, err := sqlitefile.Writer(path, busyTimeout)
 	must(t, err)
 	_, err = raw.Exec(`CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE internal (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;` + namesV2 + rowsV2 + indexesV2 + batchesV3 + `

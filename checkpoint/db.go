@@ -5,18 +5,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
+	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/batchprompt/batchprompt/internal/sqlitefile"
 )
 
-// busyTimeoutMS is how long a connection waits for another writer's lock
+// busyTimeout is how long a connection waits for another writer's lock
 // before failing with SQLITE_BUSY. Our own writes are serialised on one
 // connection, so this only matters when a second process (or handle) writes.
-const busyTimeoutMS = 10000
+const busyTimeout = 10 * time.Second
 
 // readConns bounds the read-only pool: enough for a streaming export plus a
 // few small look-ups made from its callback.
@@ -50,58 +48,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if path == "" {
 		return nil, errors.New("checkpoint: empty database path")
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := sqlitefile.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("checkpoint %s: is a directory", path)
-	}
 	db := &DB{path: path}
-	db.w, err = sql.Open("sqlite", dsn(abs, false))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint %s: open: %w", path, err)
+	if db.w, err = sqlitefile.Writer(abs, busyTimeout, "foreign_keys(OFF)"); err != nil {
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	db.w.SetMaxOpenConns(1)
-	db.w.SetMaxIdleConns(1)
-	db.w.SetConnMaxLifetime(0)
 	if err := db.init(ctx); err != nil {
 		db.w.Close()
 		return nil, err
 	}
-	db.r, err = sql.Open("sqlite", dsn(abs, true))
-	if err != nil {
+	if db.r, err = sqlitefile.Readers(abs, busyTimeout, readConns, "foreign_keys(OFF)"); err != nil {
 		db.w.Close()
-		return nil, fmt.Errorf("checkpoint %s: open readers: %w", path, err)
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	db.r.SetMaxOpenConns(readConns)
-	db.r.SetMaxIdleConns(readConns)
 	if db.atSeq, err = db.r.PrepareContext(ctx, atSeqSQL); err != nil {
 		db.r.Close()
 		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: prepare: %w", path, err)
 	}
 	return db, nil
-}
-
-// dsn builds a file: URI for abs so that any byte in the path ('?', '#',
-// '%', spaces) reaches SQLite intact, plus the per-connection settings.
-// _txlock=immediate makes every write transaction take the write lock at
-// BEGIN, so a busy database fails (or waits) there, never at COMMIT after
-// the work is done.
-func dsn(abs string, readOnly bool) string {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
-	q := []string{
-		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeoutMS),
-		"_pragma=synchronous(NORMAL)",
-		"_pragma=foreign_keys(OFF)",
-	}
-	if readOnly {
-		q = append(q, "_pragma=query_only(1)")
-	} else {
-		q = append(q, "_txlock=immediate")
-	}
-	return "file:" + u.EscapedPath() + "?" + strings.Join(q, "&")
 }
 
 // init checks the file is an SQLite database, switches it to WAL and

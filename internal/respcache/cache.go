@@ -15,20 +15,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+	"github.com/batchprompt/batchprompt/internal/sqlitefile"
 )
 
 // schemaVersion is stored in PRAGMA user_version.
 const schemaVersion = 1
 
-// busyTimeoutMS is how long a write waits for another process's lock.
-const busyTimeoutMS = 30000
+// busyTimeout is how long a write waits for another process's lock.
+const busyTimeout = 30 * time.Second
 
 // schema creates the cache's one table. It keeps its rowid because
 // outputs may be kilobytes long; answers_stored serves Prune and the
@@ -65,46 +62,23 @@ func Open(ctx context.Context, path string) (*Cache, error) {
 	if path == "" {
 		return nil, errors.New("response cache: empty path")
 	}
-	abs, err := filepath.Abs(path)
+	abs, err := sqlitefile.Abs(path)
 	if err != nil {
 		return nil, fmt.Errorf("response cache %s: %w", path, err)
 	}
-	if fi, err := os.Stat(abs); err == nil && fi.IsDir() {
-		return nil, fmt.Errorf("response cache %s: is a directory", path)
-	}
 	c := &Cache{path: path}
-	if c.w, err = sql.Open("sqlite", dsn(abs, false)); err != nil {
-		return nil, fmt.Errorf("response cache %s: open: %w", path, err)
+	if c.w, err = sqlitefile.Writer(abs, busyTimeout); err != nil {
+		return nil, fmt.Errorf("response cache %s: %w", path, err)
 	}
-	c.w.SetMaxOpenConns(1)
-	c.w.SetConnMaxLifetime(0)
 	if err := c.init(ctx); err != nil {
 		c.w.Close()
 		return nil, err
 	}
-	if c.r, err = sql.Open("sqlite", dsn(abs, true)); err != nil {
+	if c.r, err = sqlitefile.Readers(abs, busyTimeout, 4); err != nil {
 		c.w.Close()
-		return nil, fmt.Errorf("response cache %s: open readers: %w", path, err)
+		return nil, fmt.Errorf("response cache %s: %w", path, err)
 	}
-	c.r.SetMaxOpenConns(4)
-	c.r.SetMaxIdleConns(4)
 	return c, nil
-}
-
-// dsn is a file: URI for abs with the per-connection settings; see
-// checkpoint's for why each is there.
-func dsn(abs string, readOnly bool) string {
-	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs)}
-	q := []string{
-		fmt.Sprintf("_pragma=busy_timeout(%d)", busyTimeoutMS),
-		"_pragma=synchronous(NORMAL)",
-	}
-	if readOnly {
-		q = append(q, "_pragma=query_only(1)")
-	} else {
-		q = append(q, "_txlock=immediate")
-	}
-	return "file:" + u.EscapedPath() + "?" + strings.Join(q, "&")
 }
 
 // enableWAL switches the file to WAL. Changing the journal mode needs the
@@ -113,7 +87,7 @@ func dsn(abs string, readOnly bool) string {
 // together; the first one to switch wins and the others find WAL set, so
 // a refusal is retried for as long as busy_timeout would have waited.
 func (c *Cache) enableWAL(ctx context.Context) error {
-	deadline := time.Now().Add(busyTimeoutMS * time.Millisecond)
+	deadline := time.Now().Add(busyTimeout)
 	for wait := time.Millisecond; ; wait = min(2*wait, 50*time.Millisecond) {
 		var mode string
 		err := c.w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode)
