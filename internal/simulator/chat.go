@@ -99,32 +99,7 @@ func (x *exchange) chat(req *chatRequest) {
 		return
 	}
 	st.setHeaders(x.w.Header())
-	fault := s.cfg.Faults.choose(x.hash, x.attempt, s.cfg.Seed)
-	if fault == faultHang {
-		x.hang()
-		return
-	}
-	if err := s.cfg.Sleep(x.r.Context(), s.cfg.latency(x.hash)); err != nil {
-		x.log(0, "", 0, 0) // the client gave up during the latency
-		return
-	}
-	x.w.Header().Set("openai-processing-ms", strconv.FormatInt(s.cfg.latency(x.hash).Milliseconds(), 10))
-	switch fault {
-	case fault500:
-		x.fault(fault, func() { x.s.writeError(x.w, limitState{}, x.reqID, errServer()) })
-	case fault503:
-		x.fault(fault, func() { x.s.writeError(x.w, limitState{}, x.reqID, errOverloaded()) })
-	case fault502HTML:
-		x.fault(fault, func() {
-			x.w.Header().Set("Content-Type", "text/html")
-			x.w.WriteHeader(http.StatusBadGateway)
-			_, _ = io.WriteString(x.w, badGatewayHTML)
-		})
-	case faultReset:
-		x.fault(fault, func() { abort(x.w) })
-	default:
-		x.answer(req, prompt, limit, fault == faultTruncated)
-	}
+	x.deliver(func(truncated bool) { x.answer(req, prompt, limit, truncated) })
 }
 
 // answer sends the deterministic reply, or its first half when truncated.
