@@ -179,7 +179,7 @@ func checkRow(r *Row) error {
 
 // encodeKept stores nil as NULL so that a row without kept columns reads
 // back as nil, distinct from an empty list.
-func encodeKept(kept []*string) (any, error) {
+func encodeKept(kept []json.RawMessage) (any, error) {
 	if kept == nil {
 		return nil, nil
 	}

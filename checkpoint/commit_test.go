@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -16,7 +17,7 @@ func TestCommitRoundTrip(t *testing.T) {
 	failed := Row{Key: "bad", Seq: 4, Status: StatusFailed, ID: "bad", Error: "HTTP 400: nope",
 		ErrorKind: "http_400", HTTPStatus: 400, Attempts: 1, Position: "in.csv:6"}
 	emptyKept := okRow("empty-kept", 5)
-	emptyKept.Kept = []*string{}
+	emptyKept.Kept = []json.RawMessage{}
 	nilCost := okRow("nil-cost", 6)
 	nilCost.CostUSD, nilCost.Kept = nil, nil
 	unicode := okRow("ключ#1", 7)

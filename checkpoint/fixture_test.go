@@ -56,10 +56,10 @@ func fixtureRows() []Row {
 			CompletionTokens: 1 << 40, CachedTokens: 7, ReasoningTokens: 3, CostUSD: fp64(0), LatencyMS: 0, Attempts: 3,
 			Position: "in.csv:3", RequestID: "req_0123456789abcdef0123456789abcdef"},
 		{Key: "/abs/dir with space/part-1.jsonl#0", Seq: 2, RequestHash: "ABCDEF0123456789ABCDEF0123456789", Status: StatusFailed,
-			ID: "beta", Kept: []*string{}, Error: "HTTP 400: bad request", ErrorKind: "http_400", HTTPStatus: 400,
+			ID: "beta", Kept: []json.RawMessage{}, Error: "HTTP 400: bad request", ErrorKind: "http_400", HTTPStatus: 400,
 			ResponseBody: []byte(`{"error":{"message":"bad"}}`), Attempts: 1, LatencyMS: 12,
 			Position: "/abs/dir with space/part-1.jsonl:1"},
-		{Key: "gamma", Seq: 3, RequestHash: "", Status: StatusFailed, ID: "gamma", Kept: []*string{nil, nil},
+		{Key: "gamma", Seq: 3, RequestHash: "", Status: StatusFailed, ID: "gamma", Kept: []json.RawMessage{nil, nil},
 			Error: "render: no column text", ErrorKind: "render", Position: `C:\data\in.csv:4`},
 		{Key: "delta", Seq: 4, RequestHash: "abc", Status: StatusPending, ID: "delta",
 			Error: "not answered yet: rerun the same command to resume", ErrorKind: "pending", Position: "weird"},
@@ -103,7 +103,7 @@ func writeFixture(t testing.TB, path string) {
 	_, err = db.BeginRun(ctx)
 	must(t, err)
 	must(t, db.Touch(ctx, []SeqUpdate{{Key: "theta", Seq: -1}, {Key: "eta", Seq: 20}}))
-	must(t, db.SetKept(ctx, []KeptUpdate{{Key: "alpha", Kept: []*string{strp("new"), strp("")}}}))
+	must(t, db.SetKept(ctx, []KeptUpdate{{Key: "alpha", Kept: []json.RawMessage{jstr("new"), jstr("")}}}))
 	again := rows[3]
 	again.Status, again.Error, again.ErrorKind, again.Output, again.CostUSD = StatusOK, "", "", "answered", fp64(0.125)
 	must(t, db.Commit(ctx, []Row{again}))

@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -18,12 +19,13 @@ func openTemp(t testing.TB) *DB {
 	return db
 }
 
-func strp(s string) *string   { return &s }
-func fp64(f float64) *float64 { return &f }
+// jstr is s as a kept value: one JSON string.
+func jstr(s string) json.RawMessage { b, _ := json.Marshal(s); return b }
+func fp64(f float64) *float64       { return &f }
 func okRow(key string, seq int64) Row {
 	return Row{
 		Key: key, Seq: seq, RequestHash: "h-" + key, Status: StatusOK, ID: key,
-		Kept: []*string{strp("a"), nil}, Output: "out " + key, FinishReason: "stop", Model: "gpt-4o-mini",
+		Kept: []json.RawMessage{jstr("a"), nil}, Output: "out " + key, FinishReason: "stop", Model: "gpt-4o-mini",
 		PromptTokens: 10, CompletionTokens: 5, CostUSD: fp64(0.001), LatencyMS: 12, Attempts: 1,
 		Position: fmt.Sprintf("in.csv:%d", seq+2),
 	}

@@ -3,13 +3,14 @@ package checkpoint
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 )
 
 // KeptUpdate replaces the kept input columns stored for a row.
 type KeptUpdate struct {
 	Key  string
-	Kept []*string
+	Kept []json.RawMessage
 }
 
 // SetKept replaces the kept columns of rows already stored, in one

@@ -120,7 +120,12 @@ func (db *DB) scanRow(ctx context.Context, rows *sql.Rows) (Row, error) {
 			return Row{}, fmt.Errorf("row %q: decode kept columns: %w", r.Key, err)
 		}
 		if r.Kept == nil { // "[]" must not read back as nil
-			r.Kept = []*string{}
+			r.Kept = []json.RawMessage{}
+		}
+		for i, v := range r.Kept {
+			if string(v) == "null" { // NULL reads back as it was committed
+				r.Kept[i] = nil
+			}
 		}
 	}
 	if body != nil {

@@ -1,6 +1,9 @@
 package checkpoint
 
-import "strconv"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Status is the state of one stored row.
 type Status int
@@ -50,9 +53,13 @@ type Row struct {
 	Status      Status
 	// ID is the value written to the id/row output column.
 	ID string
-	// Kept holds the kept input columns; a nil element is NULL. Stored as a
-	// JSON array; a nil slice is stored as NULL and read back as nil.
-	Kept         []*string
+	// Kept holds the kept input columns, each one JSON value as the input
+	// had it (a string, number, boolean, array or object), so outputs can
+	// write it back with its type; a nil element or JSON null is NULL.
+	// Stored as a JSON array; a nil slice is stored as NULL and read back
+	// as nil. Databases written before kept values were typed hold only
+	// strings, which read back as strings.
+	Kept         []json.RawMessage
 	Output       string
 	FinishReason string
 	Model        string

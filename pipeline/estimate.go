@@ -108,6 +108,9 @@ func openRendered(ctx context.Context, job *Job, prices *budget.Prices, detect b
 	}
 	if batch {
 		job.asBatch()
+	} else if in, job.Keep, err = request.ExpandKeep(ctx, in, job.Keep, job.IDColumn); err != nil {
+		in.Close()
+		return nil, nil, false, err
 	}
 	render, err := request.New(job.requestConfig(batch, prices))
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"github.com/batchprompt/batchprompt/internal/jobstate"
+	"github.com/batchprompt/batchprompt/readers"
 )
 
 // fingerprintVersion changes when the meaning of a fingerprint changes.
@@ -52,7 +53,7 @@ type MismatchError = jobstate.MismatchError
 // r.refreshKept.
 func (r *runner) openState(ctx context.Context) error {
 	st, err := jobstate.Open(ctx, jobstate.Config{
-		Path: r.job.State, Restart: r.job.Restart, Fingerprint: r.job.Fingerprint(), Keep: r.job.Keep,
+		Path: r.job.State, Restart: r.job.Restart, Fingerprint: r.job.Fingerprint(), Keep: r.job.Keep, ColumnTypes: readers.TypesOf(r.input),
 	})
 	if err != nil {
 		return stateError(err)

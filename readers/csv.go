@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"sync/atomic"
+
+	"github.com/batchprompt/batchprompt/internal/coltype"
 )
 
 // csvReader reads one CSV or TSV file with a header row.
@@ -128,6 +130,19 @@ func lineIfDiff(line, start int) int {
 
 // Header returns the column names in file order. See HeaderReader.
 func (r *csvReader) Header() []string { return r.header }
+
+// ColumnTypes returns text for every column: CSV has no other type. See
+// ColumnTyper.
+func (r *csvReader) ColumnTypes() []coltype.Type { return textTypes(len(r.header)) }
+
+// textTypes is n text columns.
+func textTypes(n int) []coltype.Type {
+	out := make([]coltype.Type, n)
+	for i := range out {
+		out[i] = coltype.Type{Kind: coltype.Text}
+	}
+	return out
+}
 
 // BytesRead reports input bytes consumed (compressed bytes for compressed
 // files). Safe to call from any goroutine.

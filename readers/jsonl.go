@@ -80,7 +80,7 @@ func (p *jsonObject) fields() []Field {
 	start := 0
 	for f := range out {
 		nameEnd, valEnd := p.ends[2*f], p.ends[2*f+1]
-		out[f] = Field{Name: all[start:nameEnd], Value: all[nameEnd:valEnd], Null: p.null[f]}
+		out[f] = Field{Name: all[start:nameEnd], Value: all[nameEnd:valEnd], Null: p.null[f], Kind: p.kind[f]}
 		start = valEnd
 	}
 	return out

@@ -19,6 +19,7 @@ type jsonObject struct {
 	out  []byte // names and values, back to back
 	ends []int  // alternating name end, value end offsets in out
 	null []bool // per field
+	kind []Kind // per field
 	seen map[string]struct{}
 }
 
@@ -40,7 +41,7 @@ func (p *jsonObject) parse(line []byte) error {
 	if cap(p.out) > maxKeep {
 		p.out = nil // one huge line must not pin its buffer for the whole stream
 	}
-	p.out, p.ends, p.null = p.out[:0], p.ends[:0], p.null[:0]
+	p.out, p.ends, p.null, p.kind = p.out[:0], p.ends[:0], p.null[:0], p.kind[:0]
 	clear(p.seen)
 	p.ws()
 	if p.i >= len(p.b) {
@@ -78,12 +79,13 @@ func (p *jsonObject) parse(line []byte) error {
 		}
 		p.i++
 		p.ws()
-		null, err := p.topValue()
+		kind, null, err := p.topValue()
 		if err != nil {
 			return err
 		}
 		p.ends = append(p.ends, len(p.out))
 		p.null = append(p.null, null)
+		p.kind = append(p.kind, kind)
 		p.ws()
 		switch p.peek() {
 		case ',':
@@ -175,17 +177,20 @@ func (p *jsonObject) end() error {
 }
 
 // topValue appends a field value: strings unescaped, numbers and booleans
-// as written, objects and arrays as compact JSON. It reports JSON null.
-func (p *jsonObject) topValue() (null bool, err error) {
+// as written, objects and arrays as compact JSON. It reports the value's
+// kind and whether it is JSON null.
+func (p *jsonObject) topValue() (kind Kind, null bool, err error) {
 	switch c := p.peek(); {
 	case c == '"':
-		return false, p.unquote()
+		return KindText, false, p.unquote()
 	case c == 'n':
-		return true, p.literal("null", false)
+		return KindText, true, p.literal("null", false)
 	case c == '{' || c == '[':
-		return false, p.compact(0)
+		return KindJSON, false, p.compact(0)
+	case c == 't' || c == 'f':
+		return KindBool, false, p.scalar()
 	}
-	return false, p.scalar()
+	return KindNumber, false, p.scalar()
 }
 
 // scalar appends a number, true or false.

@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"slices"
 	"sync/atomic"
+
+	"github.com/batchprompt/batchprompt/internal/coltype"
 )
 
 // multiReader reads several files of one format as a single input, one
@@ -15,7 +18,8 @@ type multiReader struct {
 	files  []string
 	format string
 	opt    Options
-	header []string // CSV: the first file's header, which every file must repeat
+	header []string       // CSV: the first file's header, which every file must repeat
+	types  []coltype.Type // Parquet: per header column, the type every file agrees on
 
 	idx  int       // index in files of cur
 	cur  rowReader // nil before the first and after the last file
@@ -82,7 +86,9 @@ func openMulti(pattern string, files []string, format string, opt Options) (*mul
 			}
 			m.total += r.TotalRows()
 			if m.header == nil {
-				m.header = r.Header()
+				m.header, m.types = r.Header(), r.ColumnTypes()
+			} else {
+				m.agreeTypes(r.Header(), r.ColumnTypes())
 			}
 			r.Close()
 		}
@@ -222,6 +228,25 @@ func (m *multiReader) Close() error {
 	err := m.cur.Close()
 	m.cur = nil
 	return err
+}
+
+// agreeTypes forgets the type of every column that a later file gives
+// another type: its values then go to outputs by their own kinds.
+func (m *multiReader) agreeTypes(header []string, types []coltype.Type) {
+	for i, name := range m.header {
+		if j := slices.Index(header, name); j >= 0 && !reflect.DeepEqual(types[j], m.types[i]) {
+			m.types[i] = coltype.Type{}
+		}
+	}
+}
+
+// ColumnTypes returns the columns' types: text for CSV and TSV, what every
+// Parquet file agrees on, nil for JSONL. See ColumnTyper.
+func (m *multiReader) ColumnTypes() []coltype.Type {
+	if m.format == "csv" || m.format == "tsv" {
+		return textTypes(len(m.header))
+	}
+	return m.types
 }
 
 // Header returns the header every CSV file shares, nil for JSONL. See

@@ -6,6 +6,8 @@ import (
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/format"
+
+	"github.com/batchprompt/batchprompt/internal/coltype"
 )
 
 // errLevels reports repetition or definition levels that do not fit the
@@ -34,6 +36,7 @@ type pqNode struct {
 	leaf     int // column index of this leaf, or of the first leaf below a group
 	nLeaves  int // leaf columns at or below this node
 	conv     leafConv
+	ltype    coltype.Type // a leaf's column type, for outputs that keep it
 	children []*pqNode
 	// For nList: whether each element is the repeated child itself (legacy
 	// two-level lists, or repeated groups of several fields) rather than
@@ -53,6 +56,7 @@ func buildNode(c *parquet.Column) (*pqNode, error) {
 	if c.Leaf() {
 		n.kind, n.leaf, n.nLeaves = nLeaf, c.Index(), 1
 		n.conv = planLeaf(c.Type())
+		n.ltype = leafType(n.conv, c.Type())
 		return n, nil
 	}
 	cols := c.Columns()

@@ -44,7 +44,8 @@ func (r *parquetReader) convert(row parquet.Row) (Record, error) {
 	rec.Fields = make([]Field, len(r.cols))
 	start := 0
 	for i, n := range r.cols {
-		rec.Fields[i] = Field{Name: n.name, Value: all[start:ends[i]], Null: nulls[i]}
+		v := all[start:ends[i]]
+		rec.Fields[i] = Field{Name: n.name, Value: v, Null: nulls[i], Kind: n.valueKind(v)}
 		start = ends[i]
 	}
 	return rec, nil

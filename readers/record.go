@@ -27,7 +27,29 @@ type Field struct {
 	Name  string
 	Value string // CSV: the field exactly as written, unquoted; JSONL: see the package doc
 	Null  bool   // JSON null; Value is then "". CSV values are never Null.
+	// Kind is the type the value had in its input. Templates see every
+	// value as text; an output that keeps the column writes it back with
+	// its kind, so a JSONL 1 stays the number 1 and not "1".
+	Kind Kind
 }
+
+// Kind is the JSON type of a value as its input gave it.
+type Kind uint8
+
+// The kinds of value. A null Field's Kind means nothing.
+const (
+	// KindText is a string: every CSV value, a JSON string, and Parquet
+	// text, dates, times, timestamps, UUIDs and non-finite floats.
+	KindText Kind = iota
+	// KindNumber is a JSON number: as written in JSONL; a Parquet integer,
+	// finite float or decimal in the form the package doc gives.
+	KindNumber
+	// KindBool is "true" or "false".
+	KindBool
+	// KindJSON is a JSON array or object, compact: JSONL nested values,
+	// Parquet lists, structs and maps.
+	KindJSON
+)
 
 // Record is one input row.
 type Record struct {

@@ -1,6 +1,7 @@
 package writers
 
 import (
+	"encoding/json"
 	"io"
 	"strconv"
 )
@@ -77,7 +78,12 @@ func (j *jsonlWriter) Write(r Row) error {
 		str(r.ID, false)
 	}
 	for _, v := range r.Kept {
-		str(v.Text, v.Null)
+		if v.JSON && !v.Null && json.Valid([]byte(v.Text)) {
+			key() // the input's number, boolean, array or object, as it wrote it
+			b = append(b, v.Text...)
+		} else {
+			str(v.Text, v.Null)
+		}
 	}
 	if j.schema.Embedding {
 		var err error

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/batchprompt/batchprompt/internal/coltype"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 )
@@ -118,8 +119,16 @@ func (p *parquetWriter) Write(r Row) error {
 	} else {
 		str(r.ID, false, 0)
 	}
-	for _, v := range r.Kept {
-		str(v.Text, v.Null, 1)
+	for i, v := range r.Kept {
+		t := p.schema.keptType(i)
+		if t.Kind == coltype.Text {
+			str(v.Text, v.Null, 1)
+			continue
+		}
+		var err error
+		if row, col, err = appendKept(row, t, v, col); err != nil {
+			return fmt.Errorf("writers: row %q, column %q: %w", r.ID, p.schema.Keep[i], err)
+		}
 	}
 	if p.schema.Embedding {
 		var err error

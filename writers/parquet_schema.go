@@ -64,8 +64,8 @@ func parquetNodes(s Schema) []parquet.Node {
 	} else {
 		nodes = append(nodes, parquet.Required(parquet.String()))
 	}
-	for range s.Keep {
-		nodes = append(nodes, str())
+	for i := range s.Keep {
+		nodes = append(nodes, keptNode(s.keptType(i)))
 	}
 	if s.Embedding {
 		return append(nodes, embeddingNodes()...)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/batchprompt/batchprompt/internal/coltype"
 	"github.com/batchprompt/batchprompt/internal/jsonschema"
 )
 
@@ -12,6 +13,10 @@ import (
 type Value struct {
 	Text string
 	Null bool
+	// JSON marks Text as a JSON number, true or false, array or object, as
+	// the input had it: JSONL writes it bare, Parquet converts it to the
+	// column's type, CSV writes the text. Otherwise Text is a string.
+	JSON bool
 }
 
 // Schema describes the columns of an output file besides the fixed result
@@ -20,6 +25,11 @@ type Schema struct {
 	IDColumn    string   // header of the first column: the user's id column name, or "row"
 	RowNumberID bool     // true when the id is the 0-based row number: written as an integer (JSONL number, Parquet int64)
 	Keep        []string // input columns copied to the output, in this order, after the id
+	// KeptTypes are Keep's columns' types as the input had them, one per
+	// Keep column (nil: all unknown). Parquet writes each column with its
+	// type (see kept_types.go); an unknown type is written as STRING.
+	// JSONL and CSV do not need them: each Value says its own kind.
+	KeptTypes []coltype.Type
 	// Structured are the top-level properties of the answer's JSON Schema
 	// (--json-schema): one typed column each, right after output, in
 	// schema order (see structured.go).
@@ -115,6 +125,14 @@ func (s Schema) Columns() ([]string, error) {
 	}
 	cols = append(cols, results...)
 	return s.withStructured(cols, seen)
+}
+
+// keptType is the type of kept column i: text when unknown.
+func (s Schema) keptType(i int) coltype.Type {
+	if i < len(s.KeptTypes) && s.KeptTypes[i].Known() {
+		return s.KeptTypes[i]
+	}
+	return coltype.Type{Kind: coltype.Text}
 }
 
 // checkRow reports a row that does not fit s, so that no format writes a

@@ -64,9 +64,9 @@ func partialState(t *testing.T, path string, meta map[string]string) {
 	}
 	var rows []checkpoint.Row
 	for i := range 10 {
-		lang := "en"
+		lang := json.RawMessage(`"en"`)
 		cost := 0.001
-		r := checkpoint.Row{Key: fmt.Sprintf("id:r%d", i), Seq: int64(i), ID: fmt.Sprintf("r%d", i), Kept: []*string{&lang},
+		r := checkpoint.Row{Key: fmt.Sprintf("id:r%d", i), Seq: int64(i), ID: fmt.Sprintf("r%d", i), Kept: []json.RawMessage{lang},
 			Status: checkpoint.StatusOK, Output: fmt.Sprintf("answer %d", i), PromptTokens: 10, CompletionTokens: 5, CostUSD: &cost}
 		switch {
 		case i == 4:

@@ -1,6 +1,7 @@
 package batchapi
 
 import (
+	"encoding/json"
 	"strings"
 
 	"github.com/batchprompt/batchprompt/internal/request"
@@ -16,14 +17,14 @@ type Waiting struct {
 	pos            readers.Position
 	id, model      string
 	hash           string
-	kept           []*string
+	kept           []json.RawMessage // Render's own copies: they share no input buffer
 	maxOut, tokens int64
 	charge         int64 // what the synchronous tail's pacer admits it for
 }
 
 // WaitingFor keeps what req's result will need, with its strings copied.
 func WaitingFor(req request.Request) Waiting {
-	return Waiting{seq: req.Seq, pos: req.Pos, id: strings.Clone(req.ID), kept: cloneKept(req.Kept),
+	return Waiting{seq: req.Seq, pos: req.Pos, id: strings.Clone(req.ID), kept: req.Kept,
 		model: req.Model, hash: req.Hash, maxOut: req.MaxOut, tokens: req.Tokens, charge: req.Charge}
 }
 
@@ -31,16 +32,4 @@ func WaitingFor(req request.Request) Waiting {
 func (w Waiting) Request(key string) request.Request {
 	return request.Request{Seq: w.seq, Pos: w.pos, Key: key, ID: w.id, Kept: w.kept, Model: w.model, Hash: w.hash,
 		MaxOut: w.maxOut, Tokens: w.tokens, Charge: w.charge}
-}
-
-// cloneKept copies kept column values out of the input's buffers.
-func cloneKept(kept []*string) []*string {
-	out := make([]*string, len(kept))
-	for i, k := range kept {
-		if k != nil {
-			c := strings.Clone(*k)
-			out[i] = &c
-		}
-	}
-	return out
 }

@@ -24,6 +24,10 @@ const (
 	MetaTotal    = "rows_total" // input rows (after --limit), recorded once a run has read the whole input
 	MetaLimits   = "limits"     // JSON {model: {"rpm", "tpm"}}: the limits in force at the end of the last run
 	MetaKeep     = "keep"       // the --keep columns every placed row's kept values follow
+	// MetaColumnTypes is a JSON object {column: coltype.Type} of the input
+	// columns whose type the input declares (Parquet's schema, CSV's text),
+	// as the last run read them.
+	MetaColumnTypes = "column_types"
 )
 
 // Limits are a model's rate limits as a run records them: requests and

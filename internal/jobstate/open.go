@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/batchprompt/batchprompt/checkpoint"
+	"github.com/batchprompt/batchprompt/internal/coltype"
 )
 
 // Config says which state database a run opens and what job it runs.
@@ -18,6 +19,9 @@ type Config struct {
 	// requests. A database made by another identity is refused.
 	Fingerprint map[string]string
 	Keep        []string // the --keep columns this run writes
+	// ColumnTypes are the input's column types where it declares them
+	// (readers.TypesOf): kept columns are written back with them.
+	ColumnTypes map[string]coltype.Type
 }
 
 // State is a state database opened for a run, and held: no other run can
@@ -84,6 +88,9 @@ func (s *State) open(ctx context.Context, c Config) error {
 		}
 	}
 	if s.RefreshKept, err = checkKeep(ctx, db, c.Keep); err != nil {
+		return wrap(err)
+	}
+	if err := setColumnTypes(ctx, db, c.ColumnTypes); err != nil {
 		return wrap(err)
 	}
 	if s.RunID, err = db.BeginRun(ctx); err != nil {

@@ -2,6 +2,7 @@ package jobstate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -105,6 +106,12 @@ func WriteResults(ctx context.Context, db *checkpoint.DB, paths []string, s writ
 // returns how many it wrote.
 func writeOne(ctx context.Context, db *checkpoint.DB, path, format string, s writers.Schema, keep func(checkpoint.Row) bool) (int64, error) {
 	var n int64
+	if format == "parquet" {
+		var err error
+		if s, err = withKeptTypes(ctx, db, s); err != nil {
+			return 0, fmt.Errorf("output %s: %w", path, err)
+		}
+	}
 	err := atomicfile.Write(path, func(w io.Writer) error {
 		wr, err := writers.New(format, w, s)
 		if err != nil {
@@ -139,11 +146,26 @@ func toOutputRow(row checkpoint.Row) writers.Row {
 	}
 	out.Kept = make([]writers.Value, len(row.Kept))
 	for i, v := range row.Kept {
-		if v == nil {
-			out.Kept[i] = writers.Value{Null: true}
-		} else {
-			out.Kept[i] = writers.Value{Text: *v}
-		}
+		out.Kept[i] = keptValue(v)
 	}
 	return out
+}
+
+// keptValue turns a kept value as the state database holds it (one JSON
+// value) into an output value: a string becomes its text; a number,
+// boolean, array or object keeps its JSON text and is marked JSON so
+// outputs write it back typed. A value that does not decode (a damaged
+// database) is written as its stored text rather than lost.
+func keptValue(v json.RawMessage) writers.Value {
+	switch {
+	case len(v) == 0 || string(v) == "null":
+		return writers.Value{Null: true}
+	case v[0] == '"':
+		var s string
+		if err := json.Unmarshal(v, &s); err == nil {
+			return writers.Value{Text: s}
+		}
+		return writers.Value{Text: string(v)}
+	}
+	return writers.Value{Text: string(v), JSON: true}
 }

@@ -97,11 +97,11 @@ func New(cfg Config) (*Renderer, error) {
 // Request is one input row on its way to the API: either ready to send
 // (Err nil) or a row that cannot be sent, with the reason.
 type Request struct {
-	Seq  int64            // 0-based position in the input
-	Pos  readers.Position // where the row came from
-	Key  string           // the row's identity in the state database
-	ID   string           // the id column's value, or the row number
-	Kept []*string        // the kept columns' values; nil is NULL
+	Seq  int64             // 0-based position in the input
+	Pos  readers.Position  // where the row came from
+	Key  string            // the row's identity in the state database
+	ID   string            // the id column's value, or the row number
+	Kept []json.RawMessage // the kept columns' values as JSON, typed as the input had them; nil is NULL
 
 	Model  string // the model the body names
 	Body   []byte // the exact JSON sent
@@ -139,11 +139,10 @@ func (p *Request) fail(kind, msg string) { p.Err = &RowError{Kind: kind, Msg: ms
 // counted separately (Count), only for rows that will be sent.
 func (r *Renderer) Render(rec readers.Record, seq int64) Request {
 	p := Request{Seq: seq, Pos: rec.Pos, Key: PositionKey(rec.Pos), ID: strconv.FormatInt(seq, 10)}
-	p.Kept = make([]*string, len(r.cfg.Keep))
+	p.Kept = make([]json.RawMessage, len(r.cfg.Keep))
 	for i, name := range r.cfg.Keep {
 		if f, ok := rec.Lookup(name); ok && !f.Null {
-			v := f.Value
-			p.Kept[i] = &v
+			p.Kept[i] = keptValue(f)
 		}
 	}
 	if r.cfg.IDColumn != "" {
@@ -240,4 +239,18 @@ func (p *Request) Prompt() string {
 // that file, which stays stable when other part files come and go.
 func PositionKey(pos readers.Position) string {
 	return pos.File + "#" + strconv.FormatInt(pos.FileRow, 10)
+}
+
+// keptValue is f as one JSON value of its input's type: text as a JSON
+// string, numbers, booleans, arrays and objects as the input wrote them.
+// The state database stores it so, and outputs write it back typed.
+func keptValue(f readers.Field) json.RawMessage {
+	if f.Kind != readers.KindText {
+		return json.RawMessage(f.Value)
+	}
+	b, err := json.Marshal(f.Value)
+	if err != nil { // a string always marshals
+		return nil
+	}
+	return b
 }
