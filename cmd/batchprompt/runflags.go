@@ -147,7 +147,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.truncate, "truncate", false, "with --endpoint embeddings: cut a text over the 8192-token input limit at the limit (the row says truncated) instead of making it an error row")
 
 	fs.StringVar(&f.idColumn, "id-column", "", "input column that identifies each row (unique); default: the output gets a row column with the 0-based row number")
-	fs.StringSliceVar(&f.keep, "keep", nil, "input columns copied to the output, comma separated")
+	fs.StringSliceVar(&f.keep, "keep", nil, "input columns copied to the output, comma separated, with their input types (Parquet, JSONL); '*' keeps every column")
 	fs.Int64Var(&f.limit, "limit", 0, "only the first N rows: a trial run")
 	fs.IntVar(&f.concurrency, "concurrency", 256, "most requests in flight at once")
 
