@@ -342,6 +342,12 @@ func TestStructuredOutputEstimate(t *testing.T) {
 	if extra < 10*int64(len(rf))/8 || extra > 10*int64(len(rf)) {
 		t.Errorf("the schema (%d bytes) adds %d tokens over 10 rows", len(rf), extra)
 	}
+	// The report says which part is approximate, per row, so --json
+	// readers can tell it too.
+	if with.ApproxPromptTokensPerRow*10 != extra || without.ApproxPromptTokensPerRow != 0 {
+		t.Errorf("approximate tokens per row: %d with the schema (adds %d over 10 rows), %d without",
+			with.ApproxPromptTokensPerRow, extra, without.ApproxPromptTokensPerRow)
+	}
 }
 
 // A job without a schema keeps its fingerprint and bodies as they were:

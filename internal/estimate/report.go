@@ -103,6 +103,11 @@ type Report struct {
 	// (system and user message with the chat overhead, as the API bills
 	// them), including OverInput and OverTPM rows.
 	PromptTokens TokenSummary `json:"prompt_tokens"`
+	// ApproxPromptTokensPerRow is the part of each prompt's tokens that is
+	// approximate: the response_format (--json-schema, --json-object),
+	// which OpenAI bills as input without publishing how it is tokenised.
+	// 0 when every prompt token is exact.
+	ApproxPromptTokensPerRow int64 `json:"approximate_prompt_tokens_per_row,omitempty"`
 	// PromptBytes is the size of the rendered user messages, for
 	// throughput figures.
 	PromptBytes int64 `json:"prompt_bytes"`

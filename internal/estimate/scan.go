@@ -258,6 +258,7 @@ func (s *scan) reports() []Report {
 			e.Cost = &c
 		}
 		e.Duration = estimateDuration(e.Requests, a.charge, s.opt.Limits)
+		e.ApproxPromptTokensPerRow = s.render.FormatTokens()
 		out = append(out, e)
 	}
 	return out

@@ -126,6 +126,11 @@ type Request struct {
 	msgs []budget.Message // the messages, until counted
 }
 
+// FormatTokens is how many of each prompt's tokens the response_format
+// (--json-schema, --json-object) adds: an approximation, as OpenAI does not
+// publish how it tokenises it. 0 without one.
+func (r *Renderer) FormatTokens() int64 { return r.formatTokens }
+
 // RowError is why a row cannot be sent. Kind is the output's error_kind
 // ("parse", "id", "render", "unsupported_url", ...); Msg starts with the
 // row's position.
