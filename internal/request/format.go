@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/batchprompt/batchprompt/budget"
 	"github.com/batchprompt/batchprompt/internal/jsonschema"
 )
 
@@ -40,8 +41,9 @@ type jsonSchemaFormat struct {
 // responseFormat builds the response_format object of the renderer's
 // config and the approximate tokens it adds to each prompt. It refuses,
 // before anything is sent, a schema that breaks the strict-mode rules
-// (the error names each JSON path), a schema with --json-object, and a
-// schema for requests that cannot carry one.
+// (the error names each JSON path), a schema with --json-object, a
+// schema for requests that cannot carry one, and a response_format the
+// model is known not to support (budget.ResponseFormatSupport).
 func (r *Renderer) responseFormat() (json.RawMessage, int64, error) {
 	cfg := r.cfg
 	if cfg.JSONSchema == nil && !cfg.JSONObject {
@@ -54,6 +56,14 @@ func (r *Renderer) responseFormat() (json.RawMessage, int64, error) {
 		return nil, 0, errors.New("--json-schema and --json-object apply to prompts built from a template: Batch API input lines carry their own response_format")
 	case r.embeddings():
 		return nil, 0, errors.New("--json-schema and --json-object apply to chat models, not to embeddings")
+	}
+	switch budget.ResponseFormatSupport(cfg.Model) {
+	case budget.JSONNone:
+		return nil, 0, fmt.Errorf("model %s does not accept response_format: --json-schema and --json-object need a model that does (gpt-4o-mini, gpt-4.1, o3, gpt-5, …)", cfg.Model)
+	case budget.JSONObject:
+		if cfg.JSONSchema != nil {
+			return nil, 0, fmt.Errorf("model %s has JSON mode but not structured outputs: give --json-object instead of --json-schema (answers are then only checked to be JSON objects), or use a model with structured outputs (gpt-4o-mini, gpt-4.1, o3, gpt-5, …)", cfg.Model)
+		}
 	}
 	if cfg.JSONSchema != nil {
 		if err := jsonschema.Check(cfg.JSONSchema); err != nil {

@@ -27,11 +27,18 @@ func TestResponseFormat(t *testing.T) {
 		{"not strict", Config{JSONSchema: []byte(`{"type":"object","properties":{"a":{"type":"string"}}}`)}, "",
 			`$: add "additionalProperties": false`},
 		{"batch", Config{JSONObject: true, Batch: true}, "", "Batch API"},
+		{"schema on a JSON-mode model", Config{Model: "gpt-4-turbo", JSONSchema: []byte(tinySchema)}, "", "give --json-object instead"},
+		{"object on a JSON-mode model", Config{Model: "gpt-4-turbo", JSONObject: true}, `"response_format":{"type":"json_object"}`, ""},
+		{"object on a model without response_format", Config{Model: "o1-mini", JSONObject: true}, "", "o1-mini does not accept response_format"},
+		{"another server's model decides itself", Config{Model: "llama-3.1-8b", JSONSchema: []byte(tinySchema)}, `"type":"json_schema"`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := tt.cfg
-			cfg.Model, cfg.Template = "gpt-4o-mini", "{{.text}}"
+			if cfg.Model == "" {
+				cfg.Model = "gpt-4o-mini"
+			}
+			cfg.Template = "{{.text}}"
 			r, err := New(cfg)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
