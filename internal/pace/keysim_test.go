@@ -105,6 +105,8 @@ type keyClient struct {
 	lim     *Limiter
 	callers int
 	tokens  int64
+	sizes   []int64       // if set, the requests' token counts in turn instead of tokens
+	n       int           // requests asked for so far
 	start   time.Duration // when the process starts, from the beginning
 	stop    time.Duration // when it stops asking (0: never)
 }
@@ -115,9 +117,19 @@ type keyEvent struct {
 	at     time.Time
 	kind   int // askEv, sendEv, answerEv
 	client int
+	tokens int64 // the request's, once asked
 	sent   time.Time
 	h      http.Header
 	ok     bool
+}
+
+// next returns the token count of the client's next request.
+func (c *keyClient) next() int64 {
+	c.n++
+	if len(c.sizes) == 0 {
+		return c.tokens
+	}
+	return c.sizes[(c.n-1)%len(c.sizes)]
 }
 
 const (
@@ -182,7 +194,11 @@ func (k *keyRun) run(d time.Duration) {
 			if c.stop > 0 && ev.at.Sub(t0) >= c.stop {
 				continue
 			}
-			delay, _, hold, err := c.lim.admit(c.tokens)
+			tokens := ev.tokens
+			if tokens == 0 {
+				tokens = c.next()
+			}
+			delay, _, hold, err := c.lim.admit(tokens)
 			switch {
 			case err != nil:
 				panic(err)
@@ -191,21 +207,22 @@ func (k *keyRun) run(d time.Duration) {
 				if hold.changed != nil {
 					wait = 50 * time.Millisecond // the probe is out
 				}
-				evs = append(evs, keyEvent{at: ev.at.Add(wait), kind: askEv, client: ev.client})
+				evs = append(evs, keyEvent{at: ev.at.Add(wait), kind: askEv, client: ev.client, tokens: tokens})
 			default:
-				evs = append(evs, keyEvent{at: ev.at.Add(delay), kind: sendEv, client: ev.client})
+				evs = append(evs, keyEvent{at: ev.at.Add(delay), kind: sendEv, client: ev.client, tokens: tokens})
 			}
 		case sendEv:
-			c.lim.noteSent(ev.at, c.tokens)
-			h, ok := k.srv.admit(ev.at, ev.client, c.tokens)
-			evs = append(evs, keyEvent{at: ev.at.Add(k.latency(rng)), kind: answerEv, client: ev.client, sent: ev.at, h: h, ok: ok})
+			c.lim.noteSent(ev.at, ev.tokens)
+			h, ok := k.srv.admit(ev.at, ev.client, ev.tokens)
+			evs = append(evs, keyEvent{at: ev.at.Add(k.latency(rng)), kind: answerEv, client: ev.client, tokens: ev.tokens, sent: ev.at, h: h, ok: ok})
 		case answerEv:
-			c.lim.ObserveRequest(ev.h, ev.sent, c.tokens, ev.ok)
-			next := ev.at
+			c.lim.ObserveRequest(ev.h, ev.sent, ev.tokens, ev.ok)
+			next := keyEvent{at: ev.at, kind: askEv, client: ev.client}
 			if !ev.ok {
-				next = next.Add(500 * time.Millisecond) // the pause a 429 asks for
+				// The same request again, after the pause a 429 asks for.
+				next.at, next.tokens = next.at.Add(500*time.Millisecond), ev.tokens
 			}
-			evs = append(evs, keyEvent{at: next, kind: askEv, client: ev.client})
+			evs = append(evs, next)
 		}
 	}
 	k.clk.Advance(t0.Add(d).Sub(k.clk.Now()))

@@ -152,6 +152,23 @@ func (l *Limiter) RequestRate() float64 {
 // follow it.
 const learnedTokenShareMax = 4
 
+// tokenShareMaxLocked is the largest share of the token limit we may pace
+// at. Past a share of 1 we send more than the limit in force by our own
+// count, which only a server charging less than we count makes right,
+// and the share finds out by stepping over and reading the deficit that
+// follows. That probing is safe in requests of a fraction of a second's
+// tokens; a request larger than the bucket's even-pace burst (an
+// embeddings request of many rows is seconds of the limit) oversteps by
+// a good part of what the server's short window holds before the deficit
+// shows, and draws 429s. Requests that large are paced at the limit in
+// force (the headroom is kept), never beyond it.
+func (l *Limiter) tokenShareMaxLocked() float64 {
+	if l.fixedTPM || l.avgCharge > l.baseBurstLocked(l.limits.TPM) {
+		return 1
+	}
+	return learnedTokenShareMax
+}
+
 // perSecLocked is the rate we pace a dimension at: its per-minute limit
 // scaled by the cut after 429s and by its share.
 func (l *Limiter) perSecLocked(perMin float64, s *share) float64 {
@@ -178,6 +195,13 @@ func (l *Limiter) ResetAt() time.Time {
 	return l.resetAt
 }
 
+// baseBurstLocked is what a bucket for a per-minute limit holds for an
+// even pace, burstWindow of it (at least one); the token bucket grows
+// beyond it to hold the largest request.
+func (l *Limiter) baseBurstLocked(perMin float64) float64 {
+	return math.Max(1, math.Ceil(perMin/60*burstWindow))
+}
+
 // setLocked applies limits. A dimension switched from unknown to known gets
 // a fresh bucket holding seed (a negative seed means empty).
 func (l *Limiter) setLocked(n, seed Limits) {
@@ -187,7 +211,7 @@ func (l *Limiter) setLocked(n, seed Limits) {
 			return
 		}
 		perSec := l.perSecLocked(perMin, s) // floats: an integer division truncates 50/60 to 0
-		burst := int(math.Max(1, math.Ceil(perMin/60*burstWindow)))
+		burst := int(l.baseBurstLocked(perMin))
 		if old > 0 {
 			// Keep the level and any reservations.
 			(*rl).setRate(now, perSec)

@@ -20,7 +20,9 @@ func (l *Limiter) Observe(h http.Header) {
 
 // ObserveRequest re-syncs the limiter with the answer to a request sent at
 // sent (when Wait let it go; zero for now) and charged tokens by our
-// count. Call it after every request, with the answer's headers whatever
+// count. The Pacer passes the very instant the limiter noted the send
+// at, which finds what of the server's deficit our own earlier sends
+// explain (sends.go); any other instant reads the answer without it. Call it after every request, with the answer's headers whatever
 // its status, or with nil when no answer arrived (connection error,
 // timeout). ok says the server answered successfully (it granted the
 // request).
@@ -122,14 +124,15 @@ func (l *Limiter) shareLocked(now, sent time.Time, tokens, remReq float64, okReq
 		return b.unlimited() || b.tokensAt(now) > b.burst/2
 	}
 	if okReq && l.trust.raw.RPM > 0 {
-		l.req.observe(now, sent, l.trust.raw.RPM, l.limits.RPM, remReq, 1, idle(l.rpm))
+		l.req.observe(now, sent, l.trust.raw.RPM, l.limits.RPM, remReq, 1, l.req.lumpOf(sent, 1), idle(l.rpm))
 	}
 	if okTok && l.trust.raw.TPM > 0 {
 		k := l.ratio
 		if k <= 0 {
 			k = 1
 		}
-		l.tok.observe(now, sent, l.trust.raw.TPM, l.limits.TPM, remTok, tokens*k, idle(l.tpm))
+		l.tok.max = l.tokenShareMaxLocked()
+		l.tok.observe(now, sent, l.trust.raw.TPM, l.limits.TPM, remTok, tokens*k, l.tok.lumpOf(sent, tokens)*k, idle(l.tpm))
 	}
 	l.estimateLocked()
 	l.applyRatesLocked(now)

@@ -202,6 +202,33 @@ func TestLimiterProbeEnds(t *testing.T) {
 	}
 }
 
+// A probe whose turn is more than lookAhead away (a given --tpm's bucket
+// starts empty; the RPM is still being learned) is handed back, not left
+// out: kept, it held every caller, itself too, until probeTimeout, ten
+// seconds lost at the start of every such run.
+func TestLimiterProbeWaitingForItsTurnHoldsNobody(t *testing.T) {
+	clk := newFakeClock()
+	l := NewLimiter(Limits{TPM: 60000}, 0, clk) // 1000 tokens a second, from empty
+	start := clk.Now()
+	for range 10 {
+		delay, _, h, err := l.admit(2000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h == nil {
+			if sent := clk.Now().Add(delay).Sub(start); sent > 2*time.Second {
+				t.Fatalf("probe sent %v after the start, want at its turn (2s)", sent)
+			}
+			return
+		}
+		if h.changed != nil {
+			t.Fatalf("the probe's own caller held for the probe after %v", clk.Now().Sub(start))
+		}
+		clk.Advance(h.timeout)
+	}
+	t.Fatal("probe never let through")
+}
+
 func TestLimiterFixedLimitsNeedNoProbe(t *testing.T) {
 	l := NewLimiter(Limits{RPM: 60000, TPM: 1e9}, 0, newFakeClock())
 	for range 3 {

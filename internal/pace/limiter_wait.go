@@ -30,20 +30,29 @@ func (e *ErrTooLarge) Error() string {
 // sending at once: otherwise every caller delayed by the same stall would
 // send together, a burst the server's short window may refuse.
 func (l *Limiter) Wait(ctx context.Context, tokens int64) error {
+	_, err := l.waitSent(ctx, tokens)
+	return err
+}
+
+// waitSent is Wait returning the instant the request was let go, the one
+// to pass back to ObserveRequest with its answer.
+func (l *Limiter) waitSent(ctx context.Context, tokens int64) (time.Time, error) {
 	if err := l.wait(ctx, tokens); err != nil {
-		return err
+		return time.Time{}, err
 	}
-	l.noteSent(l.clk.Now(), tokens)
-	return nil
+	now := l.clk.Now()
+	l.noteSent(now, tokens)
+	return now, nil
 }
 
 // noteSent records a request let go at now, for the estimates of what we
-// sent between two answers (answered or still in flight).
+// sent between two answers (answered or still in flight) and for what of
+// the server's deficit our own sends explain (share.sent).
 func (l *Limiter) noteSent(now time.Time, tokens int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.req.sent(now, 1)
-	l.tok.sent(now, float64(tokens))
+	l.req.sent(now, 1, l.rpm.perSec, l.rpm.burst, l.baseBurstLocked(l.limits.RPM))
+	l.tok.sent(now, float64(tokens), l.tpm.perSec, l.tpm.burst, l.baseBurstLocked(l.limits.TPM))
 }
 
 func (l *Limiter) wait(ctx context.Context, tokens int64) error {
@@ -98,6 +107,7 @@ type hold struct {
 // further than lookAhead away is not given: the caller holds until then.
 func (l *Limiter) admit(tokens int64) (time.Duration, func(), *hold, error) {
 	l.mu.Lock()
+	probe := false
 	if l.learning {
 		now := l.clk.Now()
 		if l.probing {
@@ -107,18 +117,36 @@ func (l *Limiter) admit(tokens int64) (time.Duration, func(), *hold, error) {
 				return 0, nil, h, nil
 			}
 		}
-		l.probing, l.probeStart = true, now
+		l.probing, l.probeStart, probe = true, now, true
 	}
 	l.mu.Unlock()
 	d, cancel, err := l.reserve(tokens)
+	if err != nil && probe {
+		l.unprobe()
+	}
 	if err == nil && d > lookAhead {
 		// Too far ahead: hand the turn back and come again when it is
 		// near. A turn is committed once given, so turns given far ahead
 		// would keep the old rate after the share is cut.
 		cancel()
+		if probe {
+			// Nothing was sent: the probe is not out. Kept, it would
+			// hold every caller, this one too, for probeTimeout.
+			l.unprobe()
+		}
 		return 0, nil, &hold{timeout: d - lookAhead/2}, nil
 	}
 	return d, cancel, nil, err
+}
+
+// unprobe hands back the probe a caller took but did not send.
+func (l *Limiter) unprobe() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.learning && l.probing {
+		l.probing = false
+		l.notifyLocked()
+	}
 }
 
 // lookAhead is how far ahead a turn is given: a change of rate reaches

@@ -62,11 +62,12 @@ func (p *Pacer) Admit(ctx context.Context, tokens int64) (*Permit, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := p.limiter.Wait(ctx, tokens); err != nil {
+	sent, err := p.limiter.waitSent(ctx, tokens)
+	if err != nil {
 		permit.Release()
 		return nil, err
 	}
-	permit.sent, permit.tokens = p.clk.Now(), tokens
+	permit.sent, permit.tokens = sent, tokens
 	return permit, nil
 }
 

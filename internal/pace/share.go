@@ -31,7 +31,11 @@ import (
 //     shareSamples); a fit uses the newest of them spanning fitSpan and
 //     at least fitMin samples: short, because the slope's lag is half the
 //     span, and a lagging slope makes the share swing.
-//   - sendWindow is the window over which what we sent is measured.
+//   - sendWindow is the window over which what we sent is measured; it
+//     reaches further back to hold at least sendsMin sends, since a rate
+//     read from one request of a few seconds' tokens is no rate at all.
+//     The newest sendsKept sends are kept whatever their age, so that a
+//     fit over sparse answers knows what we sent across its span.
 //   - shareMin is the least share: never throttled to nothing, so the
 //     server's answers keep telling us when room comes back.
 //   - shareStart is the share of a newcomer whose first answer finds the
@@ -48,6 +52,8 @@ const (
 	fitSpan        = 1500 * time.Millisecond
 	fitMin         = 8
 	sendWindow     = 3 * time.Second
+	sendsMin       = 4
+	sendsKept      = shareSamples
 	shareMin       = 0.02
 	shareStart     = 0.3
 )
@@ -59,6 +65,7 @@ type sample struct {
 	sent   time.Time
 	excess float64 // deficit before our request: what others and earlier requests left
 	own    float64 // our count of the request's charge
+	lump   float64 // for our sends: the part of the deficit our own lumpy sends explain (see sent)
 }
 
 // share is the feedback for one dimension (requests or tokens). The
@@ -79,37 +86,28 @@ type share struct {
 	fitted         bool
 
 	ours float64 // what we sent over the last window, as a share of the limit
+	debt float64 // our own sends' debt at our pace just before the newest send (see sent)
+	base float64 // the bucket's even-pace burst at the newest send
 }
 
 func newShare(max float64) *share {
 	return &share{s: 1, max: max, deficit: shareDeficit}
 }
 
-// sent records one of our requests, so that the estimates know what we
-// sent between two answers, answered or still in flight.
-func (c *share) sent(at time.Time, own float64) {
-	c.sends = append(c.sends, sample{sent: at, own: own})
-	cut := 0
-	for cut < len(c.sends) && at.Sub(c.sends[cut].sent) > sendWindow {
-		cut++
-	}
-	if cut > 0 {
-		c.sends = append(c.sends[:0], c.sends[cut:]...)
-	}
-}
-
 // observe takes one answer: the server's limit and remaining for this
 // dimension, our charge of the request (own), when it was sent and when
-// its answer came (now). inForce is the limit we pace at (the server's
-// less the headroom, or the caller's). appLimited says the caller's queue
-// is empty. The share grows only while what we send keeps up with it:
-// otherwise it would grow unseen by the server, and come out as a burst.
-// It returns the new share.
-func (c *share) observe(now, sent time.Time, limit, inForce, remaining, own float64, appLimited bool) float64 {
+// its answer came (now), and lump, the part of the deficit our own
+// earlier sends explain (see sent), both in the server's count. inForce
+// is the limit we pace at (the server's less the headroom, or the
+// caller's). appLimited says the caller's queue is empty. The share grows
+// only while what we send keeps up with it: otherwise it would grow
+// unseen by the server, and come out as a burst. It returns the new
+// share.
+func (c *share) observe(now, sent time.Time, limit, inForce, remaining, own, lump float64, appLimited bool) float64 {
 	if limit <= 0 {
 		return c.s
 	}
-	excess := math.Max(0, limit-remaining-own) / limit
+	excess := math.Max(0, limit-remaining-own-lump) / limit
 	c.insert(sample{sent: sent, excess: excess, own: own})
 	if !c.active {
 		c.active, c.last = true, now
@@ -132,12 +130,21 @@ func (c *share) observe(now, sent time.Time, limit, inForce, remaining, own floa
 	// processes. This is the damping; the additive term below is what
 	// makes the split fair.
 	c.s *= math.Exp(-dt * slope / shareDamping)
+	before := c.s
 	add := dt * shareGain * (1 - c.s*level/c.deficit)
 	if !appLimited && level < shareFull {
 		c.s *= 1 + dt/shareSlowStart
 	}
 	if add < 0 || !appLimited {
 		c.s += add
+	}
+	if c.base > 0 && own > c.base {
+		// A request of more than a burst is seconds of the limit: a
+		// share grown past what the server grants shows only an answer
+		// later, after a whole request sent too early. One answer grows
+		// the share by at most a burst's worth of that request, so an
+		// overshoot costs the server's window a burst, not a request.
+		c.s = math.Min(c.s, before*(1+c.base/own))
 	}
 	c.s = math.Max(shareMin, math.Min(c.max, c.s))
 	return c.s
@@ -197,35 +204,13 @@ func (c *share) fit(limit float64) (level, slope float64) {
 }
 
 // estimate sets total and oursFit: over the window, everyone used
-// 1 + slope of the limit (only meaningful while the bucket is not full),
-// and we sent ours.
+// 1 + slope of the limit (only meaningful while the bucket is not full,
+// and while what we sent in it is a rate: see steadySends), and we sent
+// ours.
 func (c *share) estimate(newest, oldest time.Time, slope, level, limit float64) {
 	c.oursFit = c.sentShareSince(oldest, newest, limit)
 	c.total = 1 + slope
-	c.fitted = level >= shareFull
-}
-
-// sentShare is what we sent in the window before now, as a share of the
-// limit per minute.
-func (c *share) sentShare(now time.Time, limit float64) float64 {
-	from := now.Add(-sendWindow)
-	if len(c.sends) > 0 && c.sends[0].sent.After(from) {
-		from = c.sends[0].sent // the first window after a start is shorter
-	}
-	return c.sentShareSince(from, now, limit)
-}
-
-// sentShareSince is what we sent in (from, now], as a share of the limit
-// per minute.
-func (c *share) sentShareSince(from, now time.Time, limit float64) float64 {
-	span := max(now.Sub(from), sendWindow/6).Minutes()
-	var own float64
-	for _, x := range c.sends {
-		if x.sent.After(from) && !x.sent.After(now) {
-			own += x.own
-		}
-	}
-	return own / limit / span
+	c.fitted = level >= shareFull && c.steadySends(oldest, newest)
 }
 
 // cut cuts the share after a refusal: the deficit reached what the
