@@ -16,5 +16,10 @@
 //
 // It prints one table row per run with rows/s and peak RSS, and for each
 // pair of row counts the ratio of peak RSS at the larger count to that at
-// the smaller, which should stay under 1.5.
+// the smaller, which should stay under 1.5 (1.2 for embeddings).
+//
+// With -endpoint embeddings each run embeds every review's text instead
+// (--dimensions, --embed-batch as given), writing -outputs parquet,jsonl:
+//
+//	go run ./internal/bench/memory -endpoint embeddings -inputs csv -outputs parquet
 package main
