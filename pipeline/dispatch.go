@@ -104,6 +104,13 @@ func (r *runner) fill(batch *[]request.Request, seq *int64) (stop bool, err erro
 // moved, changed or are new cost a look-up and a write.
 func (r *runner) route(batch []request.Request, exec executor) error {
 	ctx := context.WithoutCancel(r.dispatchCtx)
+	// Rows an executor holds unclaimed are stored nowhere yet; asked
+	// before the database, which has each row once its result is in.
+	var flying map[string]string
+	fx, unclaimed := exec.(flyingExec)
+	if unclaimed {
+		flying = fx.Flying(batch)
+	}
 	first, last := batch[0].Seq, batch[len(batch)-1].Seq
 	placed, err := r.db.AtSeq(ctx, first, last+1)
 	if err != nil {
@@ -150,6 +157,8 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			// id it must not take the first one's key (and its answer).
 			if firstAt, ok := inBatch[row.Key]; ok {
 				row.Duplicate(firstAt)
+			} else if at, ok := flying[row.Key]; ok {
+				row.Duplicate(at)
 			} else if known && s.Seq >= 0 && s.Seq < first {
 				row.Duplicate(s.Position)
 			} else {
@@ -182,11 +191,7 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			r.reused(s.Status)
 			continue
 		}
-		claims = append(claims, checkpoint.Row{
-			Key: row.Key, Seq: row.Seq, RequestHash: row.Hash, Status: checkpoint.StatusPending, ID: row.ID,
-			Kept: row.Kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: jobstate.KindUnanswered,
-			Position: row.Pos.String(),
-		})
+		claims = append(claims, claimRow(*row))
 		send = append(send, *row)
 	}
 	// Detach before moving: a row detached from one position may be moved
@@ -210,6 +215,9 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 			claims[i] = a
 		}
 	}
+	if unclaimed {
+		claims = fx.Unclaim(claims, send, found)
+	}
 	if len(claims) > 0 {
 		if err := r.db.Commit(ctx, claims); err != nil {
 			return r.stateFailed(err)
@@ -225,12 +233,22 @@ func (r *runner) route(batch []request.Request, exec executor) error {
 	}
 	for _, row := range send {
 		if r.dispatchCtx.Err() != nil {
-			return nil // claimed rows stay pending for the next run
+			return nil // the next run sends these: claimed (pending) or not stored
 		}
 		r.render.Count(&row)
 		exec.Send(row)
 	}
 	return nil
+}
+
+// claimRow is row as stored before it is sent: pending, with the reason
+// its outputs give until it has an answer.
+func claimRow(row request.Request) checkpoint.Row {
+	return checkpoint.Row{
+		Key: row.Key, Seq: row.Seq, RequestHash: row.Hash, Status: checkpoint.StatusPending, ID: row.ID,
+		Kept: row.Kept, Error: "not answered yet: rerun the same command to resume", ErrorKind: jobstate.KindUnanswered,
+		Position: row.Pos.String(),
+	}
 }
 
 // idKeyed reports whether row is keyed by its id, so that another row

@@ -1,7 +1,7 @@
 package pipeline
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -54,24 +54,12 @@ func (j *Job) embedFingerprint(fp map[string]string) {
 	}
 }
 
-// embedConcurrency caps an embeddings run's requests in flight: each holds
-// up to 2048 rows, so a chat-sized pool would hold most of a large input.
-const embedConcurrency = 32
-
 // embedExec is the executor of an embeddings job (internal/embedexec).
 func (r *runner) embedExec() executor {
 	m := r.modelFor(r.job.Model)
 	x, err := embedexec.New(embedexec.Config{
 		Model: m.name, Dimensions: r.job.Dimensions, Pack: embed.Limits{MaxInputs: r.job.EmbedBatch},
-		Concurrency: min(r.opt.Concurrency, embedConcurrency), TokenCap: func() int64 {
-			// About a second of a given token limit (--tpm) a request. Not
-			// of a learned one: split requests sent while it is still being
-			// learned drew 429s from the simulator (9.6 % against 0 %).
-			if tpm := r.opt.Limits.TPM; tpm > 0 {
-				return max(int64(tpm/60), embed.MaxTokensPerInput)
-			}
-			return 0
-		},
+		Concurrency: r.opt.Concurrency, TPM: r.opt.Limits.TPM,
 		Pacer: m.pacer, Client: r.client, Clock: r.clk,
 		MaxAttempts: r.opt.MaxAttempts, BackoffBase: r.opt.BackoffBase, BackoffMax: r.opt.BackoffMax, Rand: r.rand,
 		Ctx: r.dispatchCtx, SendCtx: r.sendCtx, Logger: r.opt.Logger,
@@ -81,6 +69,13 @@ func (r *runner) embedExec() executor {
 		return nopExec{}
 	}
 	return x
+}
+
+// flyingExec is an executor that takes new rows unclaimed (embedexec.Exec):
+// route asks it which rows it holds, and lets it drop their claims.
+type flyingExec interface {
+	Flying(batch []request.Request) map[string]string
+	Unclaim(claims []checkpoint.Row, send []request.Request, stored map[string]checkpoint.Stored) []checkpoint.Row
 }
 
 // embedHost is the runner as the embeddings executor sees it.
@@ -103,51 +98,47 @@ func (h embedHost) Reserve(tokens int64) (func(int64, bool), bool) {
 			res.Release()
 			return
 		}
-		if res.Settle(h.cost(billed)) {
+		if c, _ := h.Cost(billed); res.Settle(c) {
 			r.stopWith(BudgetReached, fmt.Errorf("the server billed more than an embeddings request's %d tokens at %s's price; stopped sending so the cap of $%.2f is not crossed further ($%.6f spent): check the prices (--prices) and the server",
 				tokens, m.name, r.cap.Limit(), r.cap.Spent()))
 		}
 	}, true
 }
 
-// cost is tokens' price at the model's input rate, nil when unpriced.
-func (h embedHost) cost(tokens int64) float64 {
-	return roundUSD(h.m.price.Cost(budget.Usage{PromptTokens: tokens}))
+func (h embedHost) Cost(tokens int64) (float64, bool) {
+	return roundUSD(h.m.price.Cost(budget.Usage{PromptTokens: tokens})), h.m.priced
 }
 
-func (h embedHost) Answered(rows []request.Request, vecs [][]float32, a embedexec.Answer) {
-	for i, p := range rows {
-		row := checkpoint.Row{
-			Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusOK, ID: p.ID, Kept: p.Kept,
-			Output: embed.EncodeVector(vecs[i]), FinishReason: p.Finish, Model: h.m.name, PromptTokens: p.Tokens,
-			LatencyMS: a.Latency.Milliseconds(), Attempts: a.Attempts, HTTPStatus: a.Status, Position: p.Pos.String(),
-			RequestID: a.RequestID,
-		}
-		if h.m.priced {
-			cost := h.cost(p.Tokens)
-			row.CostUSD = &cost
-		}
+func (h embedHost) Commit(rows []checkpoint.Row) {
+	for _, row := range rows {
 		h.r.finish(row)
 	}
 }
 
-func (h embedHost) Failed(p request.Request, attempts int, kind, msg string, pending bool, err error) {
-	row := h.r.failedRow(p, attempts, kind, msg, 0, err)
-	if pending {
-		row.Status = checkpoint.StatusPending
+func (h embedHost) Abandon(rs []request.Request) {
+	for _, p := range rs { // never cancelled: as finish
+		if err := h.r.commit.Add(context.WithoutCancel(h.r.dispatchCtx), claimRow(p)); err != nil {
+			h.r.fail(fmt.Errorf("state database %s: %w", h.r.job.State, err))
+			return
+		}
 	}
-	h.r.finish(row)
+}
+
+// Committed: a row queued while the committer's flush count was k is
+// visible once it reaches k+2 (checkpoint.Committer.Flushes).
+func (h embedHost) Committed() func() bool {
+	k := h.r.commit.Flushes()
+	return func() bool { return h.r.commit.Flushes() >= k+2 }
 }
 
 func (h embedHost) Stop(c client.Class, err error) {
-	r := h.r
 	switch c.Verdict {
 	case client.OutOfCredit:
-		r.stopWith(Stalled, fmt.Errorf("%w: the account is out of credit; add credit, then rerun the same command", err))
+		h.r.stopWith(Stalled, fmt.Errorf("%w: the account is out of credit; add credit, then rerun the same command", err))
 	case client.Fatal:
-		r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, h.m.name))
+		h.r.fail(fmt.Errorf("%w: check the API key (OPENAI_API_KEY or --api-key-file) and that it may use model %s", err, h.m.name))
 	default:
-		r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", r.client.EmbeddingsURL(h.m.name), err))
+		h.r.fail(fmt.Errorf("cannot reach %s: %w (check --base-url)", h.r.client.EmbeddingsURL(h.m.name), err))
 	}
 }
 
@@ -155,19 +146,18 @@ func (h embedHost) Stalled() bool    { return h.r.stalled(h.m) }
 func (h embedHost) HadSuccess() bool { return h.r.hadSuccess() }
 
 func (h embedHost) Event(name string, n int) {
-	r := h.r
 	switch name {
 	case "sent":
-		r.requests.Add(int64(n))
+		h.r.requests.Add(int64(n))
 	case "ok":
-		r.succeeded()
+		h.r.succeeded()
 	case "throttled":
-		r.p.Throttled.Add(int64(n))
-		r.report()
+		h.r.p.Throttled.Add(int64(n))
+		h.r.report()
 	case "retry":
-		r.p.Retries.Add(int64(n))
+		h.r.p.Retries.Add(int64(n))
 	case "inflight":
-		r.p.InFlight.Add(int64(n))
+		h.r.p.InFlight.Add(int64(n))
 	}
 }
 
@@ -179,42 +169,23 @@ const (
 )
 
 // sendOne sends one row's request to its endpoint: a Batch API line with
-// url /v1/embeddings goes, as given, to the embeddings endpoint, and its
-// answer must at least be a JSON object with data and usage.
+// url /v1/embeddings goes, as given, to the embeddings endpoint
+// (embedexec.CheckLine checks its answer).
 func (r *runner) sendOne(p request.Request) (*client.Response, error) {
 	if p.Endpoint != request.EndpointEmbeddings {
 		return r.client.Send(r.sendCtx, p.Model, p.Body)
 	}
 	resp, err := r.client.Embed(r.sendCtx, p.Model, p.Body)
+	if err == nil {
+		err = embedexec.CheckLine(resp)
+	}
 	if err != nil {
 		return nil, err
-	}
-	var a struct {
-		Data  []json.RawMessage `json:"data"`
-		Usage *embed.Usage      `json:"usage"`
-	}
-	if err := json.Unmarshal(resp.Body, &a); err != nil || a.Data == nil || a.Usage == nil {
-		return nil, &client.DecodeError{Status: resp.Status, Header: resp.Header, Body: resp.Body,
-			Err: fmt.Errorf("%w: no data and usage (%v)", embed.ErrMalformedResponse, err)}
 	}
 	return resp, nil
 }
 
-// embedLineRow is the result of a Batch API embeddings line: the answer's
-// body as received (the openai-batch output carries it), its usage and cost.
+// embedLineRow is the result of a Batch API embeddings line (embedexec.LineRow).
 func (r *runner) embedLineRow(p request.Request, m *model, resp *client.Response, attempts int, latency time.Duration) checkpoint.Row {
-	var a struct {
-		Usage embed.Usage `json:"usage"`
-	}
-	_ = json.Unmarshal(resp.Body, &a) // checked by sendOne
-	row := checkpoint.Row{
-		Key: p.Key, Seq: p.Seq, RequestHash: p.Hash, Status: checkpoint.StatusOK, ID: p.ID, Kept: p.Kept,
-		Model: m.name, PromptTokens: a.Usage.PromptTokens, LatencyMS: latency.Milliseconds(), Attempts: attempts,
-		HTTPStatus: resp.Status, Position: p.Pos.String(), RequestID: resp.Header.Get("x-request-id"), ResponseBody: resp.Body,
-	}
-	if m.priced {
-		cost := roundUSD(m.price.Cost(budget.Usage{PromptTokens: a.Usage.PromptTokens}))
-		row.CostUSD = &cost
-	}
-	return row
+	return embedexec.LineRow(p, m.name, embedHost{m: m}.Cost, resp, attempts, latency)
 }

@@ -1,14 +1,18 @@
 // Package embedexec answers embeddings rows many to a request: it packs
-// the rows the engine claims into requests under the API's limits
+// the rows the engine hands it into requests under the API's limits
 // (embed.Packer), sends each through its model's pacer and the client,
 // retries a failed request as a whole, and hands each row its own result.
 //
 // A request the server refuses (a 400) is split in halves until the row it
 // refuses is alone, so one bad row becomes one error row and the rest of
 // its request succeeds; a request larger than the pacer can ever admit is
-// split the same way. The engine's state database gives exactly-once: rows
-// are claimed as pending before they reach Send, and a row whose request
-// is abandoned stays pending for the next run.
+// split the same way. The engine's state database gives exactly-once:
+// each row's result is committed once, and a row without a result is sent
+// again by the next run. A row the database has never stored reaches Send
+// unclaimed (see Exec.Unclaim), so its one write is its result: the Exec
+// knows it (Exec.Flying) until its result is visible, and stores the rows
+// of an abandoned request as the engine's claims would have been, pending.
+// A crash loses only rows without a result, which the next run sends.
 package embedexec
 
 import (
@@ -20,11 +24,13 @@ import (
 
 	"github.com/sourcegraph/conc/pool"
 
+	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/embed"
 	"github.com/batchprompt/batchprompt/internal/pace"
 	"github.com/batchprompt/batchprompt/internal/request"
+	"github.com/batchprompt/batchprompt/internal/rows"
 )
 
 // Config is how an Exec sends.
@@ -32,16 +38,17 @@ type Config struct {
 	Model      string
 	Dimensions int          // 0: the model's own
 	Pack       embed.Limits // per request; zero: the API's
-	// Concurrency caps the requests in flight (default 16); each holds up
-	// to Pack.MaxInputs rows in memory.
+	// Concurrency caps the requests in flight (default 16), and New caps
+	// it further by their size (see maxRowsInFlight).
 	Concurrency int
 
-	// TokenCap, when set, returns the most tokens one request should
-	// carry now (0: no cap beyond Pack): a larger packed request is split
-	// before it is sent. Under a token limit, requests of about a second's
-	// tokens keep the pace smooth, where a few huge ones leave the limit
-	// idle between them.
-	TokenCap func() int64
+	// TPM is a token limit given by the user (--tpm), 0 if none. Under
+	// it a packed request larger than about a second's tokens is split
+	// before it is sent: requests that size keep the pace smooth, where a
+	// few huge ones leave the limit idle between them. Not under a learned
+	// limit: split requests sent while it was still being learned drew
+	// 429s from the simulator (9.6 % against 0 %).
+	TPM float64
 
 	Pacer  *pace.Pacer
 	Client *client.Client
@@ -57,8 +64,28 @@ type Config struct {
 	Logger       *slog.Logger
 }
 
-// Answer is how one request was answered, shared by its rows.
-type Answer struct {
+// An Exec holds every row of a request in flight, its text and, once
+// answered, its vector, until the rows are committed: maxRowsInFlight
+// bounds the rows of all requests in flight together (8 full requests;
+// at 1,536 dimensions their vectors alone are 100 MB), and maxConcurrency
+// the requests whatever their size. A request of 2,048 rows takes the
+// server long enough that 8 keep any token limit busy.
+const (
+	maxRowsInFlight = 8 * embed.MaxInputsPerRequest
+	maxConcurrency  = 32
+)
+
+// tokenCap is the most tokens one request should carry (Config.TPM), 0
+// for no cap beyond Config.Pack.
+func (c *Config) tokenCap() int64 {
+	if c.TPM <= 0 {
+		return 0
+	}
+	return max(int64(c.TPM/60), embed.MaxTokensPerInput)
+}
+
+// answer is how one request was answered, shared by its rows.
+type answer struct {
 	Attempts  int
 	Latency   time.Duration
 	Status    int
@@ -73,11 +100,20 @@ type Host interface {
 	// is stopping). settle is called once: with the tokens the server
 	// billed when answered, or with sent false to hand the booking back.
 	Reserve(tokens int64) (settle func(billed int64, sent bool), ok bool)
-	// Answered commits rows[i]'s result, vecs[i].
-	Answered(rows []request.Request, vecs [][]float32, a Answer)
-	// Failed commits row as an error row; pending rows (out of transient
-	// retries) are sent again by the next run. err may be nil.
-	Failed(row request.Request, attempts int, kind, msg string, pending bool, err error)
+	// Cost is the price of tokens input tokens at the model's rate; ok is
+	// false for a model without a price (its rows carry no cost).
+	Cost(tokens int64) (usd float64, ok bool)
+	// Commit stores rows (results, error rows, or rows pending for the
+	// next run) and counts them; a failure stops the run.
+	Commit(rows []checkpoint.Row)
+	// Abandon stores rs, the rows of a request abandoned without an
+	// answer, as the engine claims a row before sending it: pending, sent
+	// again by the next run. They are not counted: they have no result.
+	Abandon(rs []request.Request)
+	// Committed returns a func that reports whether everything Commit and
+	// Abandon were handed so far is visible to the state database's
+	// readers.
+	Committed() (visible func() bool)
 	// Stop stops the run for a request whose failure ends it (Fatal,
 	// OutOfCredit, an unreachable server before any success).
 	Stop(c client.Class, err error)
@@ -102,6 +138,7 @@ type Exec struct {
 	dims   int // every vector's length: --dimensions, or the model's (0: unknown)
 
 	mismatch sync.Once
+	flights  flights
 }
 
 // New returns an Exec, or an error for packing limits beyond the API's.
@@ -113,6 +150,11 @@ func New(cfg Config, host Host) (*Exec, error) {
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = 16
 	}
+	inputs := cfg.Pack.MaxInputs
+	if inputs <= 0 {
+		inputs = embed.MaxInputsPerRequest
+	}
+	cfg.Concurrency = max(1, min(cfg.Concurrency, maxConcurrency, maxRowsInFlight/inputs))
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 6
 	}
@@ -126,15 +168,17 @@ func New(cfg Config, host Host) (*Exec, error) {
 	return &Exec{cfg: cfg, host: host, packer: p, dims: dims, pool: pool.New().WithMaxGoroutines(cfg.Concurrency)}, nil
 }
 
-// Send adds one claimed row; when it closes a full request, that request
-// is handed to the pool, which blocks while Concurrency requests are in
+// Send adds one row; when it closes a full request, that request is
+// handed to the pool, which blocks while Concurrency requests are in
 // flight (the dispatcher's back-pressure).
 func (e *Exec) Send(row request.Request) {
+	e.flights.add(row)
 	done, err := e.packer.Add(embed.Row{Seq: row.Seq, ID: row.ID, Text: row.Text, Tokens: int(row.Tokens)})
 	if err != nil {
 		// The renderer refuses these first; a lower --embed-batch token cap
 		// is the only way here.
-		e.host.Failed(row, 0, "too_long", fmt.Sprintf("%s: %v", row.Pos, err), false, nil)
+		e.host.Commit([]checkpoint.Row{rows.Failed(row, 0, "too_long", fmt.Sprintf("%s: %v", row.Pos, err), 0, nil)})
+		e.flights.land([]request.Request{row}, e.host.Committed())
 		return
 	}
 	if done != nil {
@@ -153,24 +197,27 @@ func (e *Exec) Wait() {
 
 // launch hands the first n pending rows, one packed request, to the pool.
 func (e *Exec) launch(n int) {
-	rows := e.pend[:n:n]
+	rs := e.pend[:n:n]
 	e.pend = append([]request.Request(nil), e.pend[n:]...)
 	e.pool.Go(func() {
-		e.host.Event("inflight", len(rows))
-		defer e.host.Event("inflight", -len(rows))
-		e.send(rows, 0)
+		e.host.Event("inflight", len(rs))
+		defer e.host.Event("inflight", -len(rs))
+		if left := e.send(rs, 0); len(left) > 0 {
+			e.host.Abandon(left)
+		}
+		e.flights.land(rs, e.host.Committed())
 	})
 }
 
 // checkUsage logs, once per run, a server whose billed total differs from
 // the rows' offline counts: rows keep their own counts, the budget the
 // server's figure.
-func (e *Exec) checkUsage(rows []request.Request, counted, billed int64) {
+func (e *Exec) checkUsage(rs []request.Request, counted, billed int64) {
 	if counted == billed {
 		return
 	}
 	e.mismatch.Do(func() {
 		e.cfg.Logger.Warn("the server's token count for an embeddings request differs from ours: rows keep their own counts, the budget is settled with the server's",
-			"rows", len(rows), "counted_tokens", counted, "billed_tokens", billed)
+			"rows", len(rs), "counted_tokens", counted, "billed_tokens", billed)
 	})
 }

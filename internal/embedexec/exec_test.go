@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/client"
 	"github.com/batchprompt/batchprompt/internal/clock"
 	"github.com/batchprompt/batchprompt/internal/embed"
@@ -19,11 +20,13 @@ import (
 
 // host records what an Exec hands back.
 type host struct {
-	mu      sync.Mutex
-	vecs    map[int64][]float32
-	failed  map[int64]string // seq → kind, "pending:" + kind for pending rows
-	stopped []client.Class
-	billed  int64
+	mu        sync.Mutex
+	vecs      map[int64][]float32
+	failed    map[int64]string // seq → kind, "pending:" + kind for pending rows
+	stopped   []client.Class
+	billed    int64
+	commits   int
+	abandoned []int64
 }
 
 func (h *host) Reserve(int64) (func(int64, bool), bool) {
@@ -36,24 +39,39 @@ func (h *host) Reserve(int64) (func(int64, bool), bool) {
 	}, true
 }
 
-func (h *host) Answered(rows []request.Request, vecs [][]float32, _ Answer) {
+func (h *host) Cost(tokens int64) (float64, bool) { return float64(tokens) / 1e6, true }
+
+func (h *host) Commit(rs []checkpoint.Row) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for i, r := range rows {
+	h.commits++
+	for _, r := range rs {
 		if _, dup := h.vecs[r.Seq]; dup {
 			panic(fmt.Sprintf("row %d answered twice", r.Seq))
 		}
-		h.vecs[r.Seq] = vecs[i]
+		switch r.Status {
+		case checkpoint.StatusOK:
+			v, err := embed.AppendDecodeVector(nil, r.Output)
+			if err != nil {
+				panic(err)
+			}
+			h.vecs[r.Seq] = v
+		case checkpoint.StatusPending:
+			h.failed[r.Seq] = "pending:" + r.ErrorKind
+		default:
+			h.failed[r.Seq] = r.ErrorKind
+		}
 	}
 }
 
-func (h *host) Failed(r request.Request, _ int, kind, _ string, pending bool, _ error) {
+func (h *host) Committed() func() bool { return func() bool { return true } }
+
+func (h *host) Abandon(rs []request.Request) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if pending {
-		kind = "pending:" + kind
+	for _, r := range rs {
+		h.abandoned = append(h.abandoned, r.Seq)
 	}
-	h.failed[r.Seq] = kind
 }
 
 func (h *host) Stop(c client.Class, _ error) {
@@ -86,6 +104,9 @@ func run(t *testing.T, cfg simulator.Config, texts []string, batch int) (*host, 
 		x.Send(request.Request{Seq: int64(i), Text: text, Tokens: 2})
 	}
 	x.Wait()
+	// The simulator counts a request after answering it: Close waits for
+	// its handlers, so the counts are whole.
+	srv.Close()
 	return h, sim.Stats()
 }
 
