@@ -26,6 +26,11 @@ type DB struct {
 	w     *sql.DB   // exactly one connection: SQLite has one writer anyway
 	r     *sql.DB   // read-only pool; WAL lets readers run beside the writer
 	atSeq *sql.Stmt // atSeqSQL on r
+	// n is one read-only connection for the names look-ups made while a
+	// cursor on r is open (Rows, Lookup, AtSeq): were they made on r, as
+	// many concurrent cursors as r has connections would each wait for a
+	// fifth, forever. A look-up holds n only for its one-row query.
+	n     *sql.DB
 	names nameCache
 }
 
@@ -64,7 +69,13 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
+	if db.n, err = sqlitefile.Readers(abs, busyTimeout, 1, "foreign_keys(OFF)"); err != nil {
+		db.r.Close()
+		db.w.Close()
+		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
 	if db.atSeq, err = db.r.PrepareContext(ctx, atSeqSQL); err != nil {
+		db.n.Close()
 		db.r.Close()
 		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: prepare: %w", path, err)
@@ -107,8 +118,9 @@ func (db *DB) init(ctx context.Context) error {
 func (db *DB) Close() error {
 	errS := db.atSeq.Close()
 	errR := db.r.Close()
+	errN := db.n.Close()
 	errW := db.w.Close()
-	if err := errors.Join(errS, errR, errW); err != nil {
+	if err := errors.Join(errS, errR, errN, errW); err != nil {
 		return fmt.Errorf("checkpoint %s: close: %w", db.path, err)
 	}
 	return nil

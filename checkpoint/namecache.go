@@ -25,7 +25,7 @@ func (db *DB) name(ctx context.Context, id int64) (string, error) {
 	if ok {
 		return s, nil
 	}
-	if err := db.r.QueryRowContext(ctx, "SELECT name FROM names WHERE id = ?", id).Scan(&s); err != nil {
+	if err := db.n.QueryRowContext(ctx, "SELECT name FROM names WHERE id = ?", id).Scan(&s); err != nil {
 		return "", fmt.Errorf("name %d: %w", id, err)
 	}
 	db.names.mu.Lock()
