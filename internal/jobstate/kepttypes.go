@@ -31,10 +31,10 @@ func setColumnTypes(ctx context.Context, db *checkpoint.DB, types map[string]col
 }
 
 // withKeptTypes returns s with KeptTypes filled: each kept column's
-// recorded type, or, when none was recorded, the type its stored values
-// agree on. Cost: one scan of the rows when some kept column has no
-// recorded type, nothing otherwise.
-func withKeptTypes(ctx context.Context, db *checkpoint.DB, s writers.Schema) (writers.Schema, error) {
+// recorded type, or, when none was recorded and infer is set (Parquet
+// needs one type per column), the type its stored values agree on; else
+// unknown. Cost: one scan of the rows when inferring, nothing otherwise.
+func withKeptTypes(ctx context.Context, db *checkpoint.DB, s writers.Schema, infer bool) (writers.Schema, error) {
 	if len(s.Keep) == 0 || s.KeptTypes != nil {
 		return s, nil
 	}
@@ -51,7 +51,7 @@ func withKeptTypes(ctx context.Context, db *checkpoint.DB, s writers.Schema) (wr
 	types := make([]coltype.Type, len(s.Keep))
 	var kinds map[int]map[string]bool
 	for i, name := range s.Keep {
-		if t := recorded[name]; t.Known() {
+		if t := recorded[name]; t.Known() || !infer {
 			types[i] = t
 			continue
 		}
@@ -89,4 +89,28 @@ func inferType(seen map[string]bool) coltype.Type {
 		return coltype.Type{Kind: coltype.JSON}
 	}
 	return coltype.Type{Kind: coltype.Text}
+}
+
+// asDeclared marks a kept value stored as text as the JSON it is when its
+// column is declared a number, boolean or nested type: a row stored by a
+// release before typed kept columns then reads as the rows stored since
+// (a JSONL number, not a string). Text that is not such JSON (NaN) stays
+// text.
+func asDeclared(v *writers.Value, t coltype.Type) {
+	if v.Null || v.JSON || v.Text == "" {
+		return
+	}
+	c := v.Text[0]
+	var ok bool
+	switch t.Kind {
+	case coltype.Int, coltype.Float, coltype.Decimal:
+		ok = c == '-' || (c >= '0' && c <= '9')
+	case coltype.Bool:
+		ok = v.Text == "true" || v.Text == "false"
+	case coltype.List:
+		ok = c == '['
+	case coltype.Map, coltype.Struct:
+		ok = c == '{'
+	}
+	v.JSON = ok && json.Valid([]byte(v.Text))
 }

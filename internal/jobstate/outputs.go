@@ -9,6 +9,7 @@ import (
 
 	"github.com/batchprompt/batchprompt/checkpoint"
 	"github.com/batchprompt/batchprompt/internal/atomicfile"
+	"github.com/batchprompt/batchprompt/internal/coltype"
 	"github.com/batchprompt/batchprompt/writers"
 )
 
@@ -106,13 +107,11 @@ func WriteResults(ctx context.Context, db *checkpoint.DB, paths []string, s writ
 // returns how many it wrote.
 func writeOne(ctx context.Context, db *checkpoint.DB, path, format string, s writers.Schema, keep func(checkpoint.Row) bool) (int64, error) {
 	var n int64
-	if format == "parquet" {
-		var err error
-		if s, err = withKeptTypes(ctx, db, s); err != nil {
-			return 0, fmt.Errorf("output %s: %w", path, err)
-		}
+	s, err := withKeptTypes(ctx, db, s, format == "parquet")
+	if err != nil {
+		return 0, fmt.Errorf("output %s: %w", path, err)
 	}
-	err := atomicfile.Write(path, func(w io.Writer) error {
+	err = atomicfile.Write(path, func(w io.Writer) error {
 		wr, err := writers.New(format, w, s)
 		if err != nil {
 			return err
@@ -122,7 +121,7 @@ func writeOne(ctx context.Context, db *checkpoint.DB, path, format string, s wri
 				return nil
 			}
 			n++
-			return wr.Write(toOutputRow(row))
+			return wr.Write(toOutputRow(row, s.KeptTypes))
 		})
 		if err != nil {
 			return err
@@ -135,7 +134,7 @@ func writeOne(ctx context.Context, db *checkpoint.DB, path, format string, s wri
 	return n, nil
 }
 
-func toOutputRow(row checkpoint.Row) writers.Row {
+func toOutputRow(row checkpoint.Row, types []coltype.Type) writers.Row {
 	out := writers.Row{
 		ID: row.ID, Output: row.Output, FinishReason: row.FinishReason, Model: row.Model,
 		PromptTokens: row.PromptTokens, CompletionTokens: row.CompletionTokens,
@@ -147,6 +146,9 @@ func toOutputRow(row checkpoint.Row) writers.Row {
 	out.Kept = make([]writers.Value, len(row.Kept))
 	for i, v := range row.Kept {
 		out.Kept[i] = keptValue(v)
+		if i < len(types) {
+			asDeclared(&out.Kept[i], types[i])
+		}
 	}
 	return out
 }
