@@ -51,8 +51,30 @@ func checkStream(t *testing.T, r Reader, inputLen int) ([]Record, error) {
 				t.Fatalf("row error %#v at %v", rec.Err, rec.Pos)
 			}
 		}
+		for _, f := range rec.Fields {
+			if !f.Null && !kindFits(f) {
+				t.Fatalf("field %q kind %d has value %q: outputs would write it as broken JSON", f.Name, f.Kind, f.Value)
+			}
+		}
 		recs = append(recs, rec)
 	}
+}
+
+// kindFits reports whether a field's value is what its Kind promises:
+// outputs write numbers, booleans and nested values bare in JSON.
+func kindFits(f Field) bool {
+	v := f.Value
+	switch f.Kind {
+	case KindText:
+		return true
+	case KindNumber:
+		return v != "" && (v[0] == '-' || (v[0] >= '0' && v[0] <= '9')) && json.Valid([]byte(v))
+	case KindBool:
+		return v == "true" || v == "false"
+	case KindJSON:
+		return v != "" && (v[0] == '[' || v[0] == '{') && json.Valid([]byte(v))
+	}
+	return false
 }
 
 // compressedMagic reports input that Open would sniff as gzip or zstd on

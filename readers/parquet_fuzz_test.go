@@ -18,6 +18,7 @@ func FuzzParquet(f *testing.F) {
 		"foreign/null_list.parquet",
 		"foreign/int32_decimal.parquet",
 		"foreign/datapage_v2.snappy.parquet",
+		"types_zstd.parquet",
 	}
 	for _, s := range seeds {
 		b, err := os.ReadFile(filepath.Join("testdata", "parquet", s))
@@ -60,6 +61,11 @@ func FuzzParquet(f *testing.F) {
 			}
 			if rec.Pos.Line != n+1 || rec.Pos.Row != int64(n) {
 				t.Fatalf("record %d at %+v", n, rec.Pos)
+			}
+			for _, f := range rec.Fields {
+				if !f.Null && !kindFits(f) {
+					t.Fatalf("field %q kind %d has value %q", f.Name, f.Kind, f.Value)
+				}
 			}
 		}
 	})
