@@ -25,9 +25,9 @@ const typesFixture = "../readers/testdata/parquet/types_zstd.parquet"
 
 // TestKeepStarKeepsParquetTypes is the acceptance test: a Parquet
 // input kept whole with --keep '*' reads back from the Parquet output with
-// every column's type and value (NULLs included), from the JSONL output
-// with numbers, booleans and nested values as JSON, and the same from an
-// export of the state database.
+// every column's type and value (NULLs included), the id column's too, from
+// the JSONL output with numbers, booleans and nested values as JSON, and
+// the same from an export of the state database.
 func TestKeepStarKeepsParquetTypes(t *testing.T) {
 	var parquetOut, exported string
 	var jsonlRows [][]byte
@@ -59,7 +59,7 @@ func TestKeepStarKeepsParquetTypes(t *testing.T) {
 		if len(got) != len(in) {
 			t.Fatalf("%s: %d rows, want %d", out, len(got), len(in))
 		}
-		for _, name := range header[1:] { // the id is the first column, as text
+		for _, name := range header { // the id (INTEGER) first, then every kept column
 			if !reflect.DeepEqual(outTypes[name], inTypes[name]) {
 				t.Errorf("%s: column %s is %s, want %s", filepath.Base(out), name, outTypes[name], inTypes[name])
 				continue
@@ -90,7 +90,7 @@ func TestKeepStarKeepsParquetTypes(t *testing.T) {
 		if err := d.Decode(&row); err != nil {
 			t.Fatal(err)
 		}
-		for _, f := range in[i].Fields[1:] {
+		for _, f := range in[i].Fields {
 			if want := jsonOf(t, f); !reflect.DeepEqual(row[f.Name], want) {
 				t.Errorf("JSONL row %d %s = %#v, want %#v", i, f.Name, row[f.Name], want)
 			}

@@ -74,6 +74,9 @@ func (j *jsonlWriter) Write(r Row) error {
 			return err
 		}
 		num(n)
+	} else if t := j.schema.idType(); bareJSON(t) && json.Valid([]byte(r.ID)) {
+		key() // the input's number or boolean, as it wrote it
+		b = append(b, r.ID...)
 	} else {
 		str(r.ID, false)
 	}

@@ -131,3 +131,13 @@ func leafCount(t coltype.Type) int {
 func nested(t coltype.Type) bool {
 	return t.Kind == coltype.List || t.Kind == coltype.Map || t.Kind == coltype.Struct
 }
+
+// bareJSON reports whether a value of type t is written bare in JSON: a
+// number or a boolean.
+func bareJSON(t coltype.Type) bool {
+	switch t.Kind {
+	case coltype.Int, coltype.Float, coltype.Decimal, coltype.Bool:
+		return true
+	}
+	return false
+}

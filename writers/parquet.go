@@ -116,6 +116,11 @@ func (p *parquetWriter) Write(r Row) error {
 			return err
 		}
 		i64(id)
+	} else if t := p.schema.idType(); t.Known() {
+		var err error
+		if row, col, err = appendKept(row, t, Value{Text: r.ID, Null: r.ID == ""}, col); err != nil {
+			return fmt.Errorf("writers: row %q, id column %q: %w", r.ID, p.schema.IDColumn, err)
+		}
 	} else {
 		str(r.ID, false, 0)
 	}

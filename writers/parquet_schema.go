@@ -61,6 +61,8 @@ func parquetNodes(s Schema) []parquet.Node {
 	nodes := make([]parquet.Node, 0, 1+len(s.Keep)+len(resultColumns))
 	if s.RowNumberID {
 		nodes = append(nodes, i64())
+	} else if t := s.idType(); t.Known() {
+		nodes = append(nodes, keptNode(t)) // optional: a row whose id is missing has none
 	} else {
 		nodes = append(nodes, parquet.Required(parquet.String()))
 	}

@@ -30,6 +30,11 @@ type Schema struct {
 	// type (see kept_types.go); an unknown type is written as STRING.
 	// JSONL and CSV do not need them: each Value says its own kind.
 	KeptTypes []coltype.Type
+	// IDType is the id column's type in the input, when the input declares
+	// one (a Parquet BIGINT ticket_id): a scalar type other than text
+	// writes the id with it, so results join back to the source without a
+	// cast. Zero (or text, or nested) writes the id as a string.
+	IDType coltype.Type
 	// Structured are the top-level properties of the answer's JSON Schema
 	// (--json-schema): one typed column each, right after output, in
 	// schema order (see structured.go).
@@ -133,6 +138,14 @@ func (s Schema) keptType(i int) coltype.Type {
 		return s.KeptTypes[i]
 	}
 	return coltype.Type{Kind: coltype.Text}
+}
+
+// idType is the type the id is written with, or zero for a string.
+func (s Schema) idType() coltype.Type {
+	if s.RowNumberID || nested(s.IDType) || s.IDType.Kind == coltype.Text {
+		return coltype.Type{}
+	}
+	return s.IDType
 }
 
 // checkRow reports a row that does not fit s, so that no format writes a

@@ -35,7 +35,7 @@ func setColumnTypes(ctx context.Context, db *checkpoint.DB, types map[string]col
 // needs one type per column), the type its stored values agree on; else
 // unknown. Cost: one scan of the rows when inferring, nothing otherwise.
 func withKeptTypes(ctx context.Context, db *checkpoint.DB, s writers.Schema, infer bool) (writers.Schema, error) {
-	if len(s.Keep) == 0 || s.KeptTypes != nil {
+	if s.KeptTypes != nil {
 		return s, nil
 	}
 	recorded := map[string]coltype.Type{}
@@ -63,6 +63,9 @@ func withKeptTypes(ctx context.Context, db *checkpoint.DB, s writers.Schema, inf
 		types[i] = inferType(kinds[i])
 	}
 	s.KeptTypes = types
+	if !s.RowNumberID {
+		s.IDType = recorded[s.IDColumn]
+	}
 	return s, nil
 }
 
