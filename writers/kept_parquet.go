@@ -1,7 +1,6 @@
 package writers
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -9,6 +8,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/batchprompt/batchprompt/internal/coltype"
+	"github.com/batchprompt/batchprompt/internal/jsonvalue"
 )
 
 // keptEmitter appends kept values to a Parquet row as leaf values with
@@ -37,9 +37,7 @@ func appendKept(row parquet.Row, t coltype.Type, v Value, col int) (parquet.Row,
 		e.row = append(e.row, pv.Level(0, 1, col))
 		return e.row, col + 1, nil
 	}
-	d := json.NewDecoder(bytes.NewReader([]byte(v.Text)))
-	d.UseNumber()
-	x, err := decodeOrdered(d)
+	x, err := jsonvalue.Parse([]byte(v.Text))
 	if err != nil {
 		return row, col, fmt.Errorf("value %q is not a %s: %w", clipValue(v.Text), t, err)
 	}
@@ -66,32 +64,33 @@ func (e *keptEmitter) emit(t coltype.Type, x any, rep, def, depth int) error {
 	case coltype.List:
 		arr, ok := x.([]any)
 		if !ok {
-			return fmt.Errorf("want a JSON array for %s, found %s", t, jsonKind(x))
+			return fmt.Errorf("want a JSON array for %s, found %s", t, jsonvalue.KindOf(x))
 		}
 		return e.repeat(len(arr), leafCount(*t.Elem), rep, def, depth, func(i, r int) error {
 			return e.emit(*t.Elem, arr[i], r, def+1, depth+1)
 		})
 	case coltype.Map:
-		obj, ok := x.([]member)
+		obj, ok := x.(*jsonvalue.Object)
 		if !ok {
-			return fmt.Errorf("want a JSON object for %s, found %s", t, jsonKind(x))
+			return fmt.Errorf("want a JSON object for %s, found %s", t, jsonvalue.KindOf(x))
 		}
-		return e.repeat(len(obj), leafCount(*t.Key)+leafCount(*t.Elem), rep, def, depth, func(i, r int) error {
-			k, err := leafValue(*t.Key, obj[i].key)
+		return e.repeat(len(obj.Keys), leafCount(*t.Key)+leafCount(*t.Elem), rep, def, depth, func(i, r int) error {
+			key := obj.Keys[i]
+			k, err := leafValue(*t.Key, key)
 			if err != nil {
 				return err
 			}
 			e.row = append(e.row, k.Level(r, def+1, e.col))
 			e.col++
-			return e.emit(*t.Elem, obj[i].val, r, def+1, depth+1)
+			return e.emit(*t.Elem, obj.Vals[key], r, def+1, depth+1)
 		})
 	case coltype.Struct:
-		obj, ok := x.([]member)
+		obj, ok := x.(*jsonvalue.Object)
 		if !ok {
-			return fmt.Errorf("want a JSON object for %s, found %s", t, jsonKind(x))
+			return fmt.Errorf("want a JSON object for %s, found %s", t, jsonvalue.KindOf(x))
 		}
 		for _, f := range t.Fields {
-			if err := e.emit(f.Type, lookupMember(obj, f.Name), rep, def, depth); err != nil {
+			if err := e.emit(f.Type, obj.Vals[f.Name], rep, def, depth); err != nil {
 				return err
 			}
 		}
@@ -139,61 +138,6 @@ func (e *keptEmitter) nulls(t coltype.Type, rep, def int) {
 	}
 }
 
-// member is one member of a JSON object, kept in the order written: a
-// MAP's entries keep the input's order.
-type member struct {
-	key string
-	val any
-}
-
-// decodeOrdered decodes one JSON value: objects as []member in order,
-// arrays as []any, numbers as json.Number, so nothing is rounded.
-func decodeOrdered(d *json.Decoder) (any, error) {
-	tok, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	delim, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil // string, json.Number, bool or nil
-	}
-	if delim == '[' {
-		arr := []any{}
-		for d.More() {
-			x, err := decodeOrdered(d)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, x)
-		}
-		_, err := d.Token()
-		return arr, err
-	}
-	obj := []member{}
-	for d.More() {
-		k, err := d.Token()
-		if err != nil {
-			return nil, err
-		}
-		x, err := decodeOrdered(d)
-		if err != nil {
-			return nil, err
-		}
-		obj = append(obj, member{key: k.(string), val: x})
-	}
-	_, err = d.Token()
-	return obj, err
-}
-
-func lookupMember(obj []member, name string) any {
-	for _, m := range obj {
-		if m.key == name {
-			return m.val
-		}
-	}
-	return nil
-}
-
 // leafText is the text of a decoded scalar; an array or object (inside a
 // JSON leaf) is compact JSON in its written order.
 func leafText(x any) string {
@@ -208,49 +152,5 @@ func leafText(x any) string {
 		}
 		return "false"
 	}
-	return string(appendOrdered(nil, x))
-}
-
-// appendOrdered appends x as compact JSON.
-func appendOrdered(b []byte, x any) []byte {
-	switch v := x.(type) {
-	case nil:
-		return append(b, "null"...)
-	case string:
-		return appendJSONString(b, v)
-	case []any:
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = appendOrdered(b, e)
-		}
-		return append(b, ']')
-	case []member:
-		b = append(b, '{')
-		for i, m := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(appendJSONString(b, m.key), ':')
-			b = appendOrdered(b, m.val)
-		}
-		return append(b, '}')
-	}
-	return append(b, leafText(x)...)
-}
-
-func jsonKind(x any) string {
-	switch x.(type) {
-	case []any:
-		return "an array"
-	case []member:
-		return "an object"
-	case string:
-		return "a string"
-	case bool:
-		return "a boolean"
-	}
-	return "a number"
+	return string(jsonvalue.Append(nil, x))
 }

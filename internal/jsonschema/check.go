@@ -54,7 +54,7 @@ func Check(schema []byte) error {
 func (s *Schema) Check() error {
 	c := &checker{s: s}
 	root := s.root
-	if _, ok := root.get("anyOf"); ok {
+	if _, ok := root.Get("anyOf"); ok {
 		c.add("$", `the root must be an object schema, not "anyOf": wrap the alternatives in a property, `+
 			`such as {"type": "object", "properties": {"result": {"anyOf": [...]}}, "required": ["result"], "additionalProperties": false}`)
 	} else if ts, _ := types(root); !slices.Equal(ts, []string{"object"}) {
@@ -108,11 +108,11 @@ func (c *checker) node(v any, path string, depth int) {
 			c.add(path, fmt.Sprintf(`type %q is not a JSON Schema type: use string, number, integer, boolean, object, array or null`, t))
 		}
 	}
-	_, hasRef := n.get("$ref")
-	_, hasAnyOf := n.get("anyOf")
-	_, hasEnum := n.get("enum")
-	_, hasConst := n.get("const")
-	composite := slices.ContainsFunc(n.keys, func(k string) bool { _, bad := refused[k]; return bad })
+	_, hasRef := n.Get("$ref")
+	_, hasAnyOf := n.Get("anyOf")
+	_, hasEnum := n.Get("enum")
+	_, hasConst := n.Get("const")
+	composite := slices.ContainsFunc(n.Keys, func(k string) bool { _, bad := refused[k]; return bad })
 	if ok && len(ts) == 0 && !hasRef && !hasAnyOf && !hasEnum && !hasConst && !composite {
 		c.add(path, `the schema has no "type": add one (string, number, integer, boolean, object or array)`)
 	}
@@ -125,7 +125,7 @@ func (c *checker) node(v any, path string, depth int) {
 	if hasEnum {
 		c.enum(n, path, ts)
 	}
-	if cv, ok := n.get("const"); ok {
+	if cv, ok := n.Get("const"); ok {
 		c.chars += len(appendJSON(nil, cv))
 	}
 	if hasAnyOf {
@@ -139,7 +139,7 @@ func (c *checker) node(v any, path string, depth int) {
 	}
 	c.bounds(n, path)
 	for _, defs := range []string{"$defs", "definitions"} {
-		d, ok := n.get(defs)
+		d, ok := n.Get(defs)
 		if !ok {
 			continue
 		}
@@ -148,16 +148,16 @@ func (c *checker) node(v any, path string, depth int) {
 			c.add(path+key(defs), fmt.Sprintf(`%q must be an object of named schemas`, defs))
 			continue
 		}
-		for _, name := range o.keys {
+		for _, name := range o.Keys {
 			c.chars += utf8.RuneCountInString(name)
-			c.node(o.vals[name], path+key(defs)+key(name), depth)
+			c.node(o.Vals[name], path+key(defs)+key(name), depth)
 		}
 	}
 }
 
 // keywords refuses unsupported keywords and keywords on the wrong type.
 func (c *checker) keywords(n *object, path string, ts []string) {
-	for _, k := range n.keys {
+	for _, k := range n.Keys {
 		if hint, bad := refused[k]; bad {
 			c.add(path, fmt.Sprintf("%q is not supported in strict mode: %s", k, hint))
 			continue
@@ -187,30 +187,30 @@ func (c *checker) object(n *object, path string, level int) {
 		c.tooDeep = true
 		c.add(path, fmt.Sprintf("objects are nested %d levels deep here; strict mode allows at most %d: flatten the structure", level, MaxNesting))
 	}
-	if ap, ok := n.get("additionalProperties"); !ok {
+	if ap, ok := n.Get("additionalProperties"); !ok {
 		c.add(path, `add "additionalProperties": false (strict mode requires it on every object)`)
 	} else if ap != false {
 		c.add(path, `"additionalProperties" must be false in strict mode: list every property under "properties"`)
 	}
-	props := &object{vals: map[string]any{}}
-	if p, ok := n.get("properties"); ok {
+	props := &object{Vals: map[string]any{}}
+	if p, ok := n.Get("properties"); ok {
 		if props, ok = p.(*object); !ok {
 			c.add(path+".properties", `"properties" must be an object of named schemas`)
 			return
 		}
 	}
-	c.props += len(props.keys)
+	c.props += len(props.Keys)
 	c.required(n, path, props)
-	for _, name := range props.keys {
+	for _, name := range props.Keys {
 		c.chars += utf8.RuneCountInString(name)
-		c.node(props.vals[name], path+".properties"+key(name), level)
+		c.node(props.Vals[name], path+".properties"+key(name), level)
 	}
 }
 
 // required checks that "required" names exactly the object's properties.
 func (c *checker) required(n *object, path string, props *object) {
 	var req []string
-	if r, ok := n.get("required"); ok {
+	if r, ok := n.Get("required"); ok {
 		list, ok := r.([]any)
 		for _, e := range list {
 			s, isStr := e.(string)
@@ -223,13 +223,13 @@ func (c *checker) required(n *object, path string, props *object) {
 		}
 	}
 	var missing, unknown []string
-	for _, name := range props.keys {
+	for _, name := range props.Keys {
 		if !slices.Contains(req, name) {
 			missing = append(missing, fmt.Sprintf("%q", name))
 		}
 	}
 	for _, name := range req {
-		if _, ok := props.get(name); !ok {
+		if _, ok := props.Get(name); !ok {
 			unknown = append(unknown, fmt.Sprintf("%q", name))
 		}
 	}

@@ -8,7 +8,7 @@ import (
 
 // array checks an array schema's "items".
 func (c *checker) array(n *object, path string, depth int) {
-	items, ok := n.get("items")
+	items, ok := n.Get("items")
 	switch {
 	case !ok:
 		c.add(path, `an array needs "items": add the schema of its elements`)
@@ -26,7 +26,7 @@ func isList(v any) bool {
 
 // anyOf checks each alternative.
 func (c *checker) anyOf(n *object, path string, depth int) {
-	list, _ := n.get("anyOf")
+	list, _ := n.Get("anyOf")
 	alts, ok := list.([]any)
 	if !ok || len(alts) == 0 {
 		c.add(path+".anyOf", `"anyOf" must be a non-empty array of schemas`)
@@ -39,7 +39,7 @@ func (c *checker) anyOf(n *object, path string, depth int) {
 
 // enum checks enum values: scalars, of the declared type, within limits.
 func (c *checker) enum(n *object, path string, ts []string) {
-	v, _ := n.get("enum")
+	v, _ := n.Get("enum")
 	vals, ok := v.([]any)
 	if !ok || len(vals) == 0 {
 		c.add(path+".enum", `"enum" must be a non-empty array of values`)
@@ -70,26 +70,26 @@ func (c *checker) enum(n *object, path string, ts []string) {
 
 // bounds checks the values of string, number and array keywords.
 func (c *checker) bounds(n *object, path string) {
-	if f, ok := n.get("format"); ok {
+	if f, ok := n.Get("format"); ok {
 		if s, isStr := f.(string); !isStr || !formats[s] {
 			c.add(path, fmt.Sprintf(`"format" %s is not supported in strict mode: use one of date-time, time, date, duration, `+
 				`email, hostname, ipv4, ipv6, uuid, or a "pattern"`, appendJSON(nil, f)))
 		}
 	}
-	if p, ok := n.get("pattern"); ok {
+	if p, ok := n.Get("pattern"); ok {
 		if _, isStr := p.(string); !isStr {
 			c.add(path, `"pattern" must be a string holding a regular expression`)
 		}
 	}
 	for _, k := range []string{"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf"} {
-		if v, ok := n.get(k); ok {
+		if v, ok := n.Get(k); ok {
 			if _, isNum := v.(json.Number); !isNum {
 				c.add(path, fmt.Sprintf("%q must be a number", k))
 			}
 		}
 	}
 	for _, k := range []string{"minItems", "maxItems"} {
-		if v, ok := n.get(k); ok {
+		if v, ok := n.Get(k); ok {
 			if num, isNum := v.(json.Number); !isNum || !isInteger(num) || num.String()[0] == '-' {
 				c.add(path, fmt.Sprintf("%q must be a non-negative integer", k))
 			}

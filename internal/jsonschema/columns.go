@@ -55,14 +55,14 @@ type columnBuilder struct {
 
 // fields describes an object schema's properties.
 func (b columnBuilder) fields(n *object, path string) ([]Column, error) {
-	p, _ := n.get("properties")
+	p, _ := n.Get("properties")
 	props, _ := p.(*object)
 	if props == nil {
 		return nil, nil
 	}
-	cols := make([]Column, 0, len(props.keys))
-	for _, name := range props.keys {
-		c, err := b.column(name, props.vals[name], path+".properties"+key(name))
+	cols := make([]Column, 0, len(props.Keys))
+	for _, name := range props.Keys {
+		c, err := b.column(name, props.Vals[name], path+".properties"+key(name))
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +122,7 @@ func (b columnBuilder) column(name string, v any, path string) (Column, error) {
 	case "boolean":
 		c.Kind = KindBoolean
 	case "array":
-		items, _ := t.schema.get("items")
+		items, _ := t.schema.Get("items")
 		elem, err := b.column(name, items, path+".items")
 		if err != nil {
 			return c, err
@@ -155,7 +155,7 @@ func (b columnBuilder) alternatives(n *object, hops int) []alt {
 		return nil
 	}
 	var out []alt
-	if av, ok := n.get("anyOf"); ok {
+	if av, ok := n.Get("anyOf"); ok {
 		list, _ := av.([]any)
 		for _, a := range list {
 			o, _ := a.(*object)
@@ -185,9 +185,9 @@ func (b columnBuilder) alternatives(n *object, hops int) []alt {
 // valueTypes derives types from enum or const values.
 func valueTypes(n *object) []string {
 	var vals []any
-	if e, ok := n.get("enum"); ok {
+	if e, ok := n.Get("enum"); ok {
 		vals, _ = e.([]any)
-	} else if cv, ok := n.get("const"); ok {
+	} else if cv, ok := n.Get("const"); ok {
 		vals = []any{cv}
 	}
 	var ts []string
@@ -217,7 +217,7 @@ func valueTypes(n *object) []string {
 
 // stringEnum returns the string values of n's enum, or nil.
 func stringEnum(n *object) []string {
-	e, _ := n.get("enum")
+	e, _ := n.Get("enum")
 	list, _ := e.([]any)
 	var out []string
 	for _, v := range list {

@@ -28,7 +28,7 @@ func Decode(cols []Column, answer []byte) ([]any, error) {
 	}
 	out := make([]any, len(cols))
 	for i, c := range cols {
-		if out[i], err = columnValue(c, o.vals[c.Name], "$"+key(c.Name)); err != nil {
+		if out[i], err = columnValue(c, o.Vals[c.Name], "$"+key(c.Name)); err != nil {
 			return nil, err
 		}
 	}
@@ -90,7 +90,7 @@ func columnValue(c Column, v any, path string) (any, error) {
 			out := make(map[string]any, len(c.Fields))
 			for _, f := range c.Fields {
 				var err error
-				if out[f.Name], err = columnValue(f, o.vals[f.Name], path+key(f.Name)); err != nil {
+				if out[f.Name], err = columnValue(f, o.Vals[f.Name], path+key(f.Name)); err != nil {
 					return nil, err
 				}
 			}

@@ -39,7 +39,7 @@ func (g generator) value(b []byte, n *object, name, path string, depth int) ([]b
 	if depth > exampleDepth+maxRefHops {
 		return nil, fmt.Errorf("%s: the schema's alternatives refer to each other without end", path)
 	}
-	if av, ok := n.get("anyOf"); ok {
+	if av, ok := n.Get("anyOf"); ok {
 		alts, _ := av.([]any)
 		if len(alts) == 0 {
 			return nil, fmt.Errorf("%s: \"anyOf\" has no alternatives", path)
@@ -60,10 +60,10 @@ func (g generator) value(b []byte, n *object, name, path string, depth int) ([]b
 		}
 		return g.value(b, o, name, path, depth+1) // +1: alternatives that refer to each other end
 	}
-	if c, ok := n.get("const"); ok {
+	if c, ok := n.Get("const"); ok {
 		return appendJSON(b, c), nil
 	}
-	if e, ok := n.get("enum"); ok {
+	if e, ok := n.Get("enum"); ok {
 		list, _ := e.([]any)
 		if len(list) == 0 {
 			return nil, fmt.Errorf("%s: \"enum\" has no values", path)
@@ -102,22 +102,22 @@ func (g generator) value(b []byte, n *object, name, path string, depth int) ([]b
 }
 
 func hasRef(o *object) bool {
-	_, ok := o.get("$ref")
+	_, ok := o.Get("$ref")
 	return ok
 }
 
 func (g generator) object(b []byte, n *object, path string, depth int) ([]byte, error) {
-	p, _ := n.get("properties")
+	p, _ := n.Get("properties")
 	props, _ := p.(*object)
 	b = append(b, '{')
 	if props != nil {
-		for i, k := range props.keys {
+		for i, k := range props.Keys {
 			if i > 0 {
 				b = append(b, ',')
 			}
 			b = appendJSON(b, k)
 			b = append(b, ':')
-			ps, _ := props.vals[k].(*object)
+			ps, _ := props.Vals[k].(*object)
 			if ps == nil {
 				return nil, fmt.Errorf("%s: property %q is not a schema", path, k)
 			}
@@ -140,7 +140,7 @@ func (g generator) array(b []byte, n *object, name, path string, depth int) ([]b
 	if hi, ok := intKeyword(n, "maxItems"); ok && count > hi {
 		count = hi
 	}
-	items, _ := n.get("items")
+	items, _ := n.Get("items")
 	is, _ := items.(*object)
 	if is == nil {
 		return nil, fmt.Errorf("%s: the array has no \"items\" schema", path)
@@ -210,7 +210,7 @@ func (g generator) integer(b []byte, n *object) []byte {
 func (g generator) number(b []byte, n *object) []byte {
 	lo, hi := bounds(n, 0.01)
 	v := g.pickStep(n, lo, hi, 0.01)
-	if _, ok := n.get("multipleOf"); !ok {
+	if _, ok := n.Get("multipleOf"); !ok {
 		v = math.Round(v*100) / 100
 	}
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
@@ -218,11 +218,11 @@ func (g generator) number(b []byte, n *object) []byte {
 
 func (g generator) str(b []byte, n *object, name, path string) ([]byte, error) {
 	base := fmt.Sprintf("%s %d", name, g.r.IntN(1000))
-	if f, ok := n.get("format"); ok {
+	if f, ok := n.Get("format"); ok {
 		fs, _ := f.(string)
 		base = g.format(fs)
 	}
-	p, ok := n.get("pattern")
+	p, ok := n.Get("pattern")
 	if !ok {
 		return appendJSON(b, base), nil
 	}

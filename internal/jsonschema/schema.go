@@ -36,7 +36,7 @@ const maxRefHops = 64
 // the schema and the path it sits at.
 func (s *Schema) resolve(node *object, path string) (*object, string, error) {
 	for range maxRefHops {
-		r, ok := node.get("$ref")
+		r, ok := node.Get("$ref")
 		if !ok {
 			return node, path, nil
 		}
@@ -70,7 +70,7 @@ func (s *Schema) pointer(ref string) (*object, string, error) {
 			tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
 			switch c := cur.(type) {
 			case *object:
-				v, ok := c.get(tok)
+				v, ok := c.Get(tok)
 				if !ok {
 					return nil, "", fmt.Errorf("\"$ref\" %q points at nothing: %s has no %q", ref, path, tok)
 				}
@@ -114,7 +114,7 @@ func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
 // types returns the node's "type" as a list ("string" → [string]; absent →
 // nil) and whether it was well formed.
 func types(node *object) ([]string, bool) {
-	v, ok := node.get("type")
+	v, ok := node.Get("type")
 	if !ok {
 		return nil, true
 	}

@@ -63,7 +63,7 @@ func (s *Schema) validate(v any, n *object, path string, hops int) *AnswerError 
 	if err != nil {
 		return &AnswerError{Path: path, Reason: "the schema cannot be followed: " + err.Error()}
 	}
-	if av, ok := n.get("anyOf"); ok {
+	if av, ok := n.Get("anyOf"); ok {
 		if e := s.anyOf(v, av, path, hops); e != nil {
 			return e
 		}
@@ -72,13 +72,13 @@ func (s *Schema) validate(v any, n *object, path string, hops int) *AnswerError 
 	if len(ts) > 0 && !matchesType(v, ts) {
 		return &AnswerError{Path: path, Reason: fmt.Sprintf("expected %s, got %s", expected(ts), kindOf(v))}
 	}
-	if e, ok := n.get("enum"); ok {
+	if e, ok := n.Get("enum"); ok {
 		list, _ := e.([]any)
 		if !slices.ContainsFunc(list, func(x any) bool { return equalJSON(x, v) }) {
 			return &AnswerError{Path: path, Reason: fmt.Sprintf("%s is not one of the enum values %s", short(v), short(e))}
 		}
 	}
-	if c, ok := n.get("const"); ok && !equalJSON(c, v) {
+	if c, ok := n.Get("const"); ok && !equalJSON(c, v) {
 		return &AnswerError{Path: path, Reason: fmt.Sprintf("%s is not the const value %s", short(v), short(c))}
 	}
 	switch t := v.(type) {
@@ -138,7 +138,7 @@ func (s *Schema) arrayRules(list []any, n *object, path string) *AnswerError {
 	if hi, ok := intKeyword(n, "maxItems"); ok && int64(len(list)) > hi {
 		return &AnswerError{Path: path, Reason: fmt.Sprintf("has %d items, more than maxItems %d", len(list), hi)}
 	}
-	items, _ := n.get("items")
+	items, _ := n.Get("items")
 	is, ok := items.(*object)
 	if !ok {
 		return nil
@@ -152,34 +152,34 @@ func (s *Schema) arrayRules(list []any, n *object, path string) *AnswerError {
 }
 
 func (s *Schema) objectRules(o *object, n *object, path string) *AnswerError {
-	p, _ := n.get("properties")
+	p, _ := n.Get("properties")
 	props, _ := p.(*object)
 	if props == nil {
 		props = &object{}
 	}
-	if r, ok := n.get("required"); ok {
+	if r, ok := n.Get("required"); ok {
 		list, _ := r.([]any)
 		for _, name := range list {
 			name, _ := name.(string)
-			if _, ok := o.get(name); !ok {
+			if _, ok := o.Get(name); !ok {
 				return &AnswerError{Path: path, Reason: fmt.Sprintf("missing required property %q", name)}
 			}
 		}
 	}
-	if ap, ok := n.get("additionalProperties"); ok && ap == false {
-		for _, k := range o.keys {
-			if _, ok := props.get(k); !ok {
+	if ap, ok := n.Get("additionalProperties"); ok && ap == false {
+		for _, k := range o.Keys {
+			if _, ok := props.Get(k); !ok {
 				return &AnswerError{Path: path + key(k), Reason: "unexpected property: the schema does not allow it (additionalProperties is false)"}
 			}
 		}
 	}
-	for _, k := range o.keys {
-		if ps, ok := props.get(k); ok {
+	for _, k := range o.Keys {
+		if ps, ok := props.Get(k); ok {
 			pso, _ := ps.(*object)
 			if pso == nil {
 				continue
 			}
-			if err := s.validate(o.vals[k], pso, path+key(k), 0); err != nil {
+			if err := s.validate(o.Vals[k], pso, path+key(k), 0); err != nil {
 				return err
 			}
 		}
@@ -188,13 +188,13 @@ func (s *Schema) objectRules(o *object, n *object, path string) *AnswerError {
 }
 
 func stringRules(str string, n *object, path string) *AnswerError {
-	if p, ok := n.get("pattern"); ok {
+	if p, ok := n.Get("pattern"); ok {
 		ps, _ := p.(string)
 		if re, err := regexp.Compile(ps); err == nil && !re.MatchString(str) {
 			return &AnswerError{Path: path, Reason: fmt.Sprintf("%s does not match the pattern %q", short(str), ps)}
 		}
 	}
-	if f, ok := n.get("format"); ok {
+	if f, ok := n.Get("format"); ok {
 		fs, _ := f.(string)
 		if check := formatCheck[fs]; check != nil && !check(str) {
 			return &AnswerError{Path: path, Reason: fmt.Sprintf("%s is not a valid %s", short(str), fs)}
@@ -234,7 +234,7 @@ func notMultiple(x, m float64) bool {
 }
 
 func numKeyword(n *object, k string) (float64, bool) {
-	v, ok := n.get(k)
+	v, ok := n.Get(k)
 	num, isNum := v.(json.Number)
 	if !ok || !isNum {
 		return 0, false
