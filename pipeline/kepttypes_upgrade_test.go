@@ -13,13 +13,12 @@ import (
 
 // TestKeptTypesAfterAnUpgrade resumes a job the previous release left
 // half done: testdata/v4-kept-text.db holds 10 of the fixture's 20 rows
-// with their kept values stored as text (made by the release before typed
-// kept columns, with `run --input types_zstd.parquet (the same rows as
-// typesFixture) --template 'Say hello
-// to {{.s}}' --id-column id --keep i64,dec10,d,tstz,lst,st,f64,flag
-// --limit 10 --simulate`). The resumed run sends only the other 10, and
-// the outputs give all 20 rows their input types: the old rows' text is
-// read back as the column's type.
+// with their kept values stored as text. The release before typed kept
+// columns (fe96549) made it with `run --input types_zstd.parquet (the same
+// rows as typesFixture) --template 'Say hello to {{.s}}' --id-column id
+// --keep i64,dec10,d,tstz,lst,st,f64,flag --limit 10 --simulate`. The
+// resumed run sends only the other 10, and the outputs give all 20 rows
+// their input types: the old rows' text is read back as the column's type.
 func TestKeptTypesAfterAnUpgrade(t *testing.T) {
 	keep := []string{"i64", "dec10", "d", "tstz", "lst", "st", "f64", "flag"}
 	fixture, err := os.ReadFile("testdata/v4-kept-text.db")
