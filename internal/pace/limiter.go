@@ -156,14 +156,22 @@ const learnedTokenShareMax = 4
 // at. Past a share of 1 we send more than the limit in force by our own
 // count, which only a server charging less than we count makes right,
 // and the share finds out by stepping over and reading the deficit that
-// follows. That probing is safe in requests of a fraction of a second's
-// tokens; a request larger than the bucket's even-pace burst (an
-// embeddings request of many rows is seconds of the limit) oversteps by
-// a good part of what the server's short window holds before the deficit
-// shows, and draws 429s. Requests that large are paced at the limit in
-// force (the headroom is kept), never beyond it.
+// follows. That probing is safe in requests small beside the server's
+// short window; a request of more than a second of the limit (an
+// embeddings request of many rows is several) may be most of what the
+// window holds (OpenAI may enforce a minute's limit per second), and one
+// sent early is refused before any answer shows the deficit. Requests
+// that large are paced at the limit in force (the headroom is kept),
+// never beyond it: in the server's count where a steady run of sends has
+// shown how it counts (a charge ratio below 1), in ours otherwise.
 func (l *Limiter) tokenShareMaxLocked() float64 {
-	if l.fixedTPM || l.avgCharge > l.baseBurstLocked(l.limits.TPM) {
+	switch {
+	case l.fixedTPM:
+		return 1
+	case l.avgCharge > l.limits.TPM/60:
+		if l.ratio > 0 && l.ratio < 1 {
+			return 1 / l.ratio
+		}
 		return 1
 	}
 	return learnedTokenShareMax

@@ -158,3 +158,26 @@ func TestLimitersOnOneKeyConverge(t *testing.T) {
 		})
 	}
 }
+
+// Chat requests at a low limit come a few a second, each a good part of
+// a second of the limit: the limiter finds the limit (in the server's
+// count, which may differ from ours) without overshooting it.
+func TestLimiterUsesALowLimitWithFewAnswersASecond(t *testing.T) {
+	for _, tc := range []struct {
+		tpm    float64
+		tokens int64
+		ratio  float64
+	}{
+		{20000, 162, 1}, {20000, 250, 1}, {150000, 1000, 0.7}, {150000, 1000, 1.3},
+	} {
+		t.Run(fmt.Sprint(tc.tpm, "/", tc.tokens, "/", tc.ratio), func(t *testing.T) {
+			c := &keyClient{callers: 32, tokens: tc.tokens}
+			k := newKeyRun(20000, tc.tpm, tc.ratio, c)
+			k.run(180 * time.Second)
+			tpm, _ := k.srv.used(0, at(30*time.Second), at(180*time.Second))
+			if k.srv.refused > 0 || tpm < 0.95 || tpm > 1.005 {
+				t.Errorf("used %.3f of the token limit with %d refusals, want ≥ 0.95 and none", tpm, k.srv.refused)
+			}
+		})
+	}
+}

@@ -24,7 +24,8 @@ import (
 //   - shareDamping is how fast an excess (the deficit growing) is taken
 //     back: within about one and a half seconds, a few round trips.
 //   - shareSlowStart doubles a share in about three seconds while the
-//     server's bucket is full (nothing binds: a load beside us stopped).
+//     server's bucket is full (nothing binds: a load beside us stopped),
+//     if answers come often enough to see an overshoot soon (dense).
 //   - shareFull is the deficit below which the server's bucket counts as
 //     full: a few requests' worth of rounding.
 //   - shareWindow is how far back in send time samples are kept (at most
@@ -132,7 +133,7 @@ func (c *share) observe(now, sent time.Time, limit, inForce, remaining, own, lum
 	c.s *= math.Exp(-dt * slope / shareDamping)
 	before := c.s
 	add := dt * shareGain * (1 - c.s*level/c.deficit)
-	if !appLimited && level < shareFull {
+	if !appLimited && level < shareFull && c.dense() {
 		c.s *= 1 + dt/shareSlowStart
 	}
 	if add < 0 || !appLimited {
@@ -148,6 +149,17 @@ func (c *share) observe(now, sent time.Time, limit, inForce, remaining, own, lum
 	}
 	c.s = math.Max(shareMin, math.Min(c.max, c.s))
 	return c.s
+}
+
+// dense reports whether answers come often enough for the slow start:
+// fitMin of them within fitSpan, so that the fit sees an overshoot within
+// about a second. Sparser answers (a few requests a second at a low
+// limit, or requests of seconds of it) show it only after several
+// seconds, by when a share doubling every few seconds has overshot by
+// half: the limit is then found by the additive increase alone.
+func (c *share) dense() bool {
+	n := len(c.samples)
+	return n >= fitMin && c.samples[n-1].sent.Sub(c.samples[n-fitMin].sent) <= fitSpan
 }
 
 // insert keeps samples sorted by send time (answers arrive out of order)
