@@ -82,33 +82,44 @@ func benchTPMBound(b *testing.B, rows int, tpm int64, given bool, foreign int64)
 
 // BenchmarkEmbeddingsThroughput embeds short rows against an unlimited
 // in-process simulator on the wall clock, packed (the default) and one
-// row per request (--embed-batch 1), and reports rows per second.
-// BATCHPROMPT_EMBED_ROWS sets the row count (default 20,000).
+// row per request (--embed-batch 1), and reports rows per second: with no
+// latency, what this machine can do, and with --simulate's default latency
+// (20 ms and up to 30 ms more a request), where one row a request waits on
+// the server as it would on the API. BATCHPROMPT_EMBED_ROWS sets the row
+// count (default 20,000).
+//
+//	go test -run '^$' -bench EmbeddingsThroughput -benchtime 1x ./pipeline
 func BenchmarkEmbeddingsThroughput(b *testing.B) {
 	rows := 20_000
 	if v := os.Getenv("BATCHPROMPT_EMBED_ROWS"); v != "" {
 		fmt.Sscan(v, &rows)
 	}
-	for _, batch := range []int{0, 1} {
-		b.Run(fmt.Sprintf("embed-batch=%d", batch), func(b *testing.B) {
-			dir := b.TempDir()
-			input := writeShortTexts(b, dir, rows)
-			for i := 0; b.Loop(); i++ {
-				sim := simulator.New(simulator.Config{Seed: 1})
-				e := &memEnv{sim: sim, dir: dir}
-				job := embedJob(dir, input, 64)
-				job.Outputs, job.IDColumn, job.EmbedBatch = job.Outputs[:1], "", batch
-				job.State = filepath.Join(dir, fmt.Sprintf("state-%d.db", i))
-				opt := e.embedOpts(sim)
-				opt.HTTPClient = &http.Client{Transport: memTransport{sim}}
-				start := time.Now()
-				s, err := Run(context.Background(), job, opt)
-				if err != nil || s.Stop != Completed {
-					b.Fatalf("stop=%v err=%v %v", s.Stop, err, s.Err)
-				}
-				b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
-			}
-		})
+	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
+		for _, batch := range []int{0, 1} {
+			b.Run(fmt.Sprintf("latency=%v/embed-batch=%d", latency, batch), func(b *testing.B) {
+				benchThroughput(b, rows, batch, simulator.Config{Seed: 1, Latency: latency, LatencyJitter: latency * 3 / 2})
+			})
+		}
+	}
+}
+
+func benchThroughput(b *testing.B, rows, batch int, cfg simulator.Config) {
+	dir := b.TempDir()
+	input := writeShortTexts(b, dir, rows)
+	for i := 0; b.Loop(); i++ {
+		sim := simulator.New(cfg)
+		e := &memEnv{sim: sim, dir: dir}
+		job := embedJob(dir, input, 64)
+		job.Outputs, job.IDColumn, job.EmbedBatch = job.Outputs[:1], "", batch
+		job.State = filepath.Join(dir, fmt.Sprintf("state-%d.db", i))
+		opt := e.embedOpts(sim)
+		opt.HTTPClient = &http.Client{Transport: memTransport{sim}}
+		start := time.Now()
+		s, err := Run(context.Background(), job, opt)
+		if err != nil || s.Stop != Completed {
+			b.Fatalf("stop=%v err=%v %v", s.Stop, err, s.Err)
+		}
+		b.ReportMetric(float64(rows)/time.Since(start).Seconds(), "rows/s")
 	}
 }
 
