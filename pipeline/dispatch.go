@@ -96,7 +96,8 @@ func (r *runner) fill(batch *[]request.Request, seq *int64) (stop bool, err erro
 // which are duplicates, and which must be sent, and claims the latter in
 // the state database before they go out, so a duplicate id arriving while
 // the first is still in flight is caught, and an interrupted run leaves
-// them pending.
+// them pending. An executor that takes new rows unclaimed (flyingExec, for
+// embeddings: one write a row) is asked for the rows it holds instead.
 //
 // It merges the input with the rows stored at the same positions (one
 // range scan per batch): when the input is unchanged every row is found
