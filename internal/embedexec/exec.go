@@ -43,11 +43,13 @@ type Config struct {
 	Concurrency int
 
 	// TPM is a token limit given by the user (--tpm), 0 if none. Under
-	// it a packed request larger than about a second's tokens is split
-	// before it is sent: requests that size keep the pace smooth, where a
-	// few huge ones leave the limit idle between them. Not under a learned
-	// limit: split requests sent while it was still being learned drew
-	// 429s from the simulator (9.6 % against 0 %).
+	// the limit in force (this one, or the one the pacer learned from the
+	// server's headers) a packed request larger than about a second's
+	// tokens is split before it is sent: requests that size keep the pace
+	// smooth and fit the server's short refill window, where a few huge
+	// ones leave the limit idle between them and, beside another user of
+	// the key, are refused (the 429s once seen under a learned limit came
+	// from pacing bugs since fixed in internal/pace).
 	TPM float64
 
 	Pacer  *pace.Pacer
@@ -80,13 +82,20 @@ const (
 	maxConcurrency  = 32
 )
 
-// tokenCap is the most tokens one request should carry (Config.TPM), 0
-// for no cap beyond Config.Pack.
+// tokenCap is the most tokens one request should carry: a second of the
+// token limit in force (Config.TPM), 0 for no cap beyond Config.Pack
+// while no limit is known.
 func (c *Config) tokenCap() int64 {
-	if c.TPM <= 0 {
+	tpm := c.TPM
+	if c.Pacer != nil {
+		if l := c.Pacer.Limits().TPM; l > 0 {
+			tpm = l
+		}
+	}
+	if tpm <= 0 {
 		return 0
 	}
-	return max(int64(c.TPM/60), embed.MaxTokensPerInput)
+	return max(int64(tpm/60), embed.MaxTokensPerInput)
 }
 
 // answer is how one request was answered, shared by its rows.
