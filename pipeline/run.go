@@ -136,7 +136,11 @@ func newRunner(ctx context.Context, job Job, opt Options) (*runner, error) {
 		r.cap = budget.NewCap(opt.MaxCostUSD, spent)
 	}
 	r.client = client.NewClient(opt.Endpoint, opt.HTTPClient, opt.Concurrency)
-	r.commit = checkpoint.NewCommitter(r.db, checkpoint.CommitterOptions{After: func(d time.Duration) <-chan time.Time { return clk.NewTimer(d).C() }})
+	co := checkpoint.CommitterOptions{After: func(d time.Duration) <-chan time.Time { return clk.NewTimer(d).C() }}
+	if job.embeddings() {
+		co.MaxRows = 4096 // a packed answer brings up to 2,048 rows at once: commit them in few transactions
+	}
+	r.commit = checkpoint.NewCommitter(r.db, co)
 	if err := r.openDedupe(ctx); err != nil {
 		r.close()
 		return nil, err

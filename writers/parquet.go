@@ -57,7 +57,9 @@ func newParquet(w io.Writer, s Schema, cols []string) (*parquetWriter, error) {
 		// A codec of its own, not the shared parquet.Zstd: that one pools
 		// encoders across every writer in the process, and an encoder made
 		// inside a testing/synctest bubble must not be used outside it.
-		parquet.Compression(&zstd.Codec{}),
+		// One encoder: a writer compresses one page at a time, and each
+		// encoder state holds 16 MB of history for as long as it lives.
+		parquet.Compression(&zstd.Codec{Concurrency: 1}),
 		parquet.MaxRowsPerRowGroup(parquetRowsPerGroup),
 		parquet.CreatedBy("batchprompt", "", ""),
 	)
