@@ -16,9 +16,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/batchprompt/batchprompt/internal/embed"
 	"github.com/batchprompt/batchprompt/internal/simulator"
+	"github.com/batchprompt/batchprompt/internal/sqlitefile"
 )
 
 // embedTap serves the simulator's embeddings and records, per child
@@ -88,7 +90,12 @@ func TestEmbeddingsCrashSIGKILL(t *testing.T) {
 
 	c := startChild(t, args)
 	tp.mu.Lock()
-	tp.kill = func() { _ = c.cmd.Process.Kill() }
+	tp.kill = func() {
+		// Results are committed in batches (up to 100 ms late), so the
+		// kill waits, with this request held in flight, until some are.
+		waitCommitted(t, state)
+		_ = c.cmd.Process.Kill()
+	}
 	tp.mu.Unlock()
 	if _, killed := c.wait(t); !killed {
 		t.Fatalf("the first run was not killed:\n%s", c.stderr.String())
@@ -156,4 +163,24 @@ func readFile(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// waitCommitted returns once the state database at path, written by a
+// running child, holds an answered row: a condition only the child's own
+// commit can make true, polled through a read-only connection.
+func waitCommitted(t *testing.T, path string) {
+	abs, _ := filepath.Abs(path)
+	db, err := sqlitefile.Readers(abs, 5*time.Second, 1)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var n int
+		if db.QueryRow("SELECT count(*) FROM rows WHERE status = 1").Scan(&n) == nil && n > 0 {
+			return
+		}
+	}
+	t.Error("no row was committed within a minute")
 }
