@@ -1,6 +1,7 @@
 package readers
 
 import (
+	"encoding/json"
 	"time"
 
 	"github.com/parquet-go/parquet-go"
@@ -131,6 +132,12 @@ func (n *pqNode) valueKind(v string) Kind {
 			return KindText // NaN, Infinity, -Infinity: JSON has no number for them
 		}
 		return KindNumber
+	case kJSON:
+		// A JSON column's object or array is a nested value like any
+		// other; a scalar document, or text that is not JSON, stays text.
+		if v != "" && (v[0] == '{' || v[0] == '[') && json.Valid([]byte(v)) {
+			return KindJSON
+		}
 	}
 	return KindText
 }

@@ -95,10 +95,10 @@ func inferType(seen map[string]bool) coltype.Type {
 }
 
 // asDeclared marks a kept value stored as text as the JSON it is when its
-// column is declared a number, boolean or nested type: a row stored by a
-// release before typed kept columns then reads as the rows stored since
-// (a JSONL number, not a string). Text that is not such JSON (NaN) stays
-// text.
+// column is declared a number, boolean, nested or JSON type (an object or
+// array there): a row stored by a release before typed kept columns then
+// reads as the rows stored since (a JSONL number, not a string). Text that
+// is not such JSON (NaN) stays text.
 func asDeclared(v *writers.Value, t coltype.Type) {
 	if v.Null || v.JSON || v.Text == "" {
 		return
@@ -114,6 +114,8 @@ func asDeclared(v *writers.Value, t coltype.Type) {
 		ok = c == '['
 	case coltype.Map, coltype.Struct:
 		ok = c == '{'
+	case coltype.JSON:
+		ok = c == '{' || c == '['
 	}
 	v.JSON = ok && json.Valid([]byte(v.Text))
 }
