@@ -2,6 +2,7 @@ package request
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,5 +56,24 @@ func TestExpandKeep(t *testing.T) {
 				t.Fatalf("read %d rows after ExpandKeep, want %d", n, want)
 			}
 		})
+	}
+}
+
+// A kept value its reader marked as a number but that is not JSON is
+// stored as text: it must never make the row's commit fail.
+func TestKeptValueNeverInvalidJSON(t *testing.T) {
+	for _, f := range []readers.Field{
+		{Value: "1.50", Kind: readers.KindNumber},
+		{Value: "NaN", Kind: readers.KindNumber},
+		{Value: "[1,", Kind: readers.KindJSON},
+		{Value: `a "quoted" line`, Kind: readers.KindText},
+	} {
+		got := keptValue(f)
+		if !json.Valid(got) {
+			t.Errorf("keptValue(%q) = %s: not JSON", f.Value, got)
+		}
+	}
+	if got := string(keptValue(readers.Field{Value: "1.50", Kind: readers.KindNumber})); got != "1.50" {
+		t.Errorf("a number is kept as written: %s", got)
 	}
 }
