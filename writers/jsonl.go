@@ -74,9 +74,13 @@ func (j *jsonlWriter) Write(r Row) error {
 			return err
 		}
 		num(n)
-	} else if t := j.schema.idType(); bareJSON(t) && json.Valid([]byte(r.ID)) {
-		key() // the input's number or boolean, as it wrote it
-		b = append(b, r.ID...)
+	} else if t := j.schema.idType(); bareJSON(t) && (r.ID == "" || json.Valid([]byte(r.ID))) {
+		key() // the input's number or boolean, as it wrote it; a missing one null, as in Parquet
+		if r.ID == "" {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, r.ID...)
+		}
 	} else {
 		str(r.ID, false)
 	}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/batchprompt/batchprompt/internal/coltype"
@@ -113,3 +114,54 @@ func isResultColumn(name string) bool {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// TestTypedIDColumn: an id the input declares a BIGINT is written as one,
+// in Parquet and bare in JSONL; a row whose id is missing (an error row)
+// has NULL there in both, not an empty string.
+func TestTypedIDColumn(t *testing.T) {
+	s := writers.Schema{IDColumn: "ticket_id", IDType: coltype.Type{Kind: coltype.Int, Bits: 64}}
+	rows := []writers.Row{{ID: "7", Output: "x"}, {ID: "", Error: "id column \"ticket_id\" is empty"}}
+	var j bytes.Buffer
+	w, err := writers.New("jsonl", &j, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(j.String(), "\n")
+	if !strings.HasPrefix(lines[0], `{"ticket_id":7,`) || !strings.HasPrefix(lines[1], `{"ticket_id":null,`) {
+		t.Errorf("JSONL ids:\n%s", j.String())
+	}
+	var p bytes.Buffer
+	if w, err = writers.New("parquet", &p, s); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "out.parquet")
+	if err := os.WriteFile(path, p.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, types, got := readAll(t, path)
+	if types["ticket_id"].String() != "BIGINT" {
+		t.Errorf("Parquet id column is %s, want BIGINT", types["ticket_id"])
+	}
+	if a, _ := got[0].Lookup("ticket_id"); a.Value != "7" || a.Null {
+		t.Errorf("first id %+v, want 7", a)
+	}
+	if b, _ := got[1].Lookup("ticket_id"); !b.Null {
+		t.Errorf("missing id %+v, want NULL", b)
+	}
+}
