@@ -36,29 +36,20 @@ func TestKeptColumnsKeepTheirParquetTypes(t *testing.T) {
 				s.Keep = append(s.Keep, name)
 				s.KeptTypes = append(s.KeptTypes, types[name])
 			}
-			var buf bytes.Buffer
-			w, err := writers.New("parquet", &buf, s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			var out []writers.Row
 			for i, rec := range rows {
 				r := writers.Row{ID: itoa(i), Output: "x", Model: "m"}
 				for _, name := range s.Keep {
 					f, _ := rec.Lookup(name)
 					r.Kept = append(r.Kept, writers.Value{Text: f.Value, Null: f.Null, JSON: f.Kind != readers.KindText})
 				}
-				if err := w.Write(r); err != nil {
-					t.Fatal(err)
-				}
+				out = append(out, r)
 			}
-			if err := w.Close(); err != nil {
+			path := filepath.Join(t.TempDir(), "out.parquet")
+			if err := os.WriteFile(path, writeAll(t, "parquet", s, out), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			out := filepath.Join(t.TempDir(), "out.parquet")
-			if err := os.WriteFile(out, buf.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			_, gotTypes, got := readAll(t, out)
+			_, gotTypes, got := readAll(t, path)
 			t.Logf("%d rows, %d kept columns: %v", len(rows), len(s.Keep), s.KeptTypes)
 			if len(got) != len(rows) {
 				t.Fatalf("%d rows back, want %d", len(got), len(rows))
@@ -121,37 +112,13 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func TestTypedIDColumn(t *testing.T) {
 	s := writers.Schema{IDColumn: "ticket_id", IDType: coltype.Type{Kind: coltype.Int, Bits: 64}}
 	rows := []writers.Row{{ID: "7", Output: "x"}, {ID: "", Error: "id column \"ticket_id\" is empty"}}
-	var j bytes.Buffer
-	w, err := writers.New("jsonl", &j, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	lines := strings.Split(j.String(), "\n")
+	j := writeAll(t, "jsonl", s, rows)
+	lines := strings.Split(string(j), "\n")
 	if !strings.HasPrefix(lines[0], `{"ticket_id":7,`) || !strings.HasPrefix(lines[1], `{"ticket_id":null,`) {
-		t.Errorf("JSONL ids:\n%s", j.String())
-	}
-	var p bytes.Buffer
-	if w, err = writers.New("parquet", &p, s); err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range rows {
-		if err := w.Write(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
+		t.Errorf("JSONL ids:\n%s", j)
 	}
 	path := filepath.Join(t.TempDir(), "out.parquet")
-	if err := os.WriteFile(path, p.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, writeAll(t, "parquet", s, rows), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	_, types, got := readAll(t, path)
@@ -164,4 +131,23 @@ func TestTypedIDColumn(t *testing.T) {
 	if b, _ := got[1].Lookup("ticket_id"); !b.Null {
 		t.Errorf("missing id %+v, want NULL", b)
 	}
+}
+
+// writeAll writes rows in format with schema s and returns the file.
+func writeAll(t *testing.T, format string, s writers.Schema, rows []writers.Row) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := writers.New(format, &buf, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
