@@ -49,7 +49,7 @@ type DB struct {
 // the last few transactions, and even then the database stays consistent.
 // That trades a little durability we do not need (a lost row is simply
 // resent) for commits that cost no fsync each.
-func Open(ctx context.Context, path string) (*DB, error) {
+func Open(ctx context.Context, path string) (_ *DB, err error) {
 	if path == "" {
 		return nil, errors.New("checkpoint: empty database path")
 	}
@@ -58,26 +58,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	db := &DB{path: path}
+	defer func() {
+		if err != nil { // close what was opened, newest first
+			for _, c := range []*sql.DB{db.n, db.r, db.w} {
+				if c != nil {
+					c.Close()
+				}
+			}
+		}
+	}()
 	if db.w, err = sqlitefile.Writer(abs, busyTimeout, "foreign_keys(OFF)"); err != nil {
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if err := db.init(ctx); err != nil {
-		db.w.Close()
 		return nil, err
 	}
 	if db.r, err = sqlitefile.Readers(abs, busyTimeout, readConns, "foreign_keys(OFF)"); err != nil {
-		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if db.n, err = sqlitefile.Readers(abs, busyTimeout, 1, "foreign_keys(OFF)"); err != nil {
-		db.r.Close()
-		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	if db.atSeq, err = db.r.PrepareContext(ctx, atSeqSQL); err != nil {
-		db.n.Close()
-		db.r.Close()
-		db.w.Close()
 		return nil, fmt.Errorf("checkpoint %s: prepare: %w", path, err)
 	}
 	return db, nil
