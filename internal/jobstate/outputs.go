@@ -1,6 +1,7 @@
 package jobstate
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -162,6 +163,10 @@ func keptValue(v json.RawMessage) writers.Value {
 	switch {
 	case len(v) == 0 || string(v) == "null":
 		return writers.Value{Null: true}
+	case len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' && !bytes.ContainsAny(v[1:len(v)-1], `\"`):
+		// Most text needs no unescaping: its JSON is its bytes in quotes
+		// (the state database holds only what json.Marshal wrote).
+		return writers.Value{Text: string(v[1 : len(v)-1])}
 	case v[0] == '"':
 		var s string
 		if err := json.Unmarshal(v, &s); err == nil {
