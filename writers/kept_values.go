@@ -105,6 +105,12 @@ func intValue(t coltype.Type, s string) (parquet.Value, error) {
 // with more fractional digits than the scale, or more digits than the
 // precision, is an error, not a rounding.
 func decimalValue(t coltype.Type, s string) (parquet.Value, error) {
+	if n, ok := smallDecimal(s, t); ok {
+		if t.Precision <= 9 {
+			return parquet.Int32Value(int32(n)), nil
+		}
+		return parquet.Int64Value(n), nil
+	}
 	bad := func(why string) (parquet.Value, error) {
 		return parquet.Value{}, fmt.Errorf("value %q is not a %s: %s", clipValue(s), t, why)
 	}
@@ -127,6 +133,41 @@ func decimalValue(t coltype.Type, s string) (parquet.Value, error) {
 		return parquet.Int64Value(n.Int64()), nil
 	}
 	return parquet.FixedLenByteArrayValue(twosComplement(n, decimalBytes(t.Precision))), nil
+}
+
+// smallDecimal is the common case of decimalValue without big numbers: a
+// plain literal (a sign, digits, a fraction of at most t.Scale digits, as
+// the readers print decimals) whose unscaled value fits t.Precision <= 18
+// digits. ok is false for anything else, which takes the exact path.
+func smallDecimal(s string, t coltype.Type) (n int64, ok bool) {
+	if t.Precision > 18 {
+		return 0, false
+	}
+	body, neg := strings.CutPrefix(s, "-")
+	whole, frac, _ := strings.Cut(body, ".")
+	if whole == "" || len(frac) > t.Scale {
+		return 0, false
+	}
+	digits := strings.TrimLeft(whole+frac, "0") + strings.Repeat("0", t.Scale-len(frac))
+	if len(strings.TrimLeft(digits, "0")) > t.Precision {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	if digits == "" || strings.Trim(digits, "0") == "" {
+		return 0, true
+	}
+	u, err := strconv.ParseUint(digits, 10, 63)
+	if err != nil {
+		return 0, false
+	}
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
 }
 
 // twosComplement is n as size bytes of big-endian two's complement.
